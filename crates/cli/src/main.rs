@@ -1,1 +1,420 @@
-fn main() {}
+//! `maillage`: one binary for the whole platform.
+//!
+//! Every command speaks French to its user; storage is chosen by
+//! `DATABASE_URL` (SQLite file by default, PostgreSQL in production).
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use maillage_registre::export::FormatExport;
+use maillage_registre::import::{self, Demande};
+use maillage_registre::{bench, consolidation, demo, export, rapport, Erreur, Store};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "maillage",
+    version,
+    about = "Maillage — le registre des lieux de médiation numérique et les outils de l'inclusion numérique"
+)]
+struct Cli {
+    /// Base de données : sqlite://fichier.db (par défaut) ou postgres://…
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://maillage.db",
+        global = true
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    commande: Commande,
+}
+
+#[derive(Subcommand)]
+enum Commande {
+    /// Importe des fichiers dans le registre (standard v1 ou v0.1, CSV ou JSON ; ou source brute avec --mapping).
+    Import {
+        /// Nom de la source (obligatoire sans --mapping).
+        #[arg(long)]
+        source: Option<String>,
+        /// Configuration de correspondance du pipeline national (<source>.config.json).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Fichiers à importer.
+        #[arg(required = true)]
+        fichiers: Vec<PathBuf>,
+        /// N'enregistre rien : affiche ce qui serait ajouté, modifié et supprimé.
+        #[arg(long)]
+        dry_run: bool,
+        /// Écrit le rapport d'erreurs (une ligne par problème) dans ce fichier CSV.
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// Rejette un lieu dont les horaires sont illisibles (sinon : horaires écartés, lieu gardé).
+        #[arg(long)]
+        strict: bool,
+        /// Séparateur CSV (détecté sinon).
+        #[arg(long)]
+        delimiter: Option<char>,
+        /// Clé JSON qui contient le tableau des lieux (détectée sinon).
+        #[arg(long)]
+        json_path: Option<String>,
+        /// Ne reconstruit pas le registre publié après l'import (utile avant plusieurs imports).
+        #[arg(long)]
+        no_dedupe: bool,
+    },
+    /// Regroupe les doublons entre sources et reconstruit le registre publié.
+    Dedupe {
+        /// Écrit group_id,source,source_id,published_id pour chaque enregistrement de source.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Publie le registre dans le standard (CSV, JSON ou GeoJSON).
+    Export {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Fichier de sortie (sinon la sortie standard).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Limite à un territoire : reg:75, dep:33, epci:200000172, com:33063.
+        #[arg(long)]
+        territoire: Option<String>,
+    },
+    /// Vérifie des fichiers sans rien enregistrer (même contrôles que l'import).
+    Check {
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        #[arg(required = true)]
+        fichiers: Vec<PathBuf>,
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Liste les sources du registre et leurs derniers imports.
+    Sources,
+    /// Construit le registre de démonstration à partir des données fournies, affiche le rapport et écrit l'export.
+    Demo {
+        /// Dossier des données (par défaut : data/ du dépôt).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Dossier où écrire les exports et rapports.
+        #[arg(long, default_value = "export")]
+        output_dir: PathBuf,
+    },
+    /// Banc d'essai : import + validation + dédoublonnage d'un jeu national synthétique.
+    Bench {
+        /// Nombre de lieux (séparés par des virgules pour plusieurs mesures).
+        #[arg(long, default_value = "20000", value_delimiter = ',')]
+        lieux: Vec<usize>,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value_t = 42)]
+        graine: u64,
+    },
+}
+
+fn delimiteur(c: Option<char>) -> anyhow::Result<Option<u8>> {
+    match c {
+        None => Ok(None),
+        Some(c) if c.is_ascii() => Ok(Some(c as u8)),
+        Some(c) => anyhow::bail!("séparateur « {c} » invalide : un caractère ASCII est attendu"),
+    }
+}
+
+fn ecrire_erreurs(chemin: &Path, issues: &[maillage_lieux::Issue]) -> anyhow::Result<()> {
+    let f = std::fs::File::create(chemin)
+        .with_context(|| format!("création de {}", chemin.display()))?;
+    let n = rapport::ecrire_erreurs_csv(std::io::BufWriter::new(f), issues)?;
+    println!("Rapport d'erreurs : {} ({n} lignes)", chemin.display());
+    Ok(())
+}
+
+async fn ouvrir(url: &str) -> Result<Store, Erreur> {
+    Ok(Store::connect(url).await?)
+}
+
+fn referentiel() -> Result<&'static maillage_territoires::Referentiel, Erreur> {
+    maillage_territoires::Referentiel::embarque().map_err(|e| Erreur::Territoires(e.to_string()))
+}
+
+async fn executer(cli: Cli) -> anyhow::Result<()> {
+    match cli.commande {
+        Commande::Import {
+            source,
+            mapping,
+            fichiers,
+            dry_run,
+            errors,
+            strict,
+            delimiter,
+            json_path,
+            no_dedupe,
+        } => {
+            let demande = Demande {
+                source,
+                fichiers,
+                correspondance: mapping,
+                simulation: dry_run,
+                strict_horaires: strict,
+                delimiteur: delimiteur(delimiter)?,
+                chemin_json: json_path,
+            };
+            let referentiel = referentiel()?;
+            let store = ouvrir(&cli.database_url).await?;
+            let r = import::importer(&store, &demande, referentiel).await?;
+            print!("{}", rapport::resume_import(&r));
+            if let Some(chemin) = errors {
+                ecrire_erreurs(&chemin, &r.preparation.issues)?;
+            }
+            if !dry_run && !no_dedupe {
+                let c =
+                    consolidation::consolider(&store, &maillage_dedup::Options::default()).await?;
+                print!("{}", rapport::resume_consolidation(&c));
+            }
+        }
+        Commande::Dedupe { report } => {
+            let store = ouvrir(&cli.database_url).await?;
+            let c = consolidation::consolider(&store, &maillage_dedup::Options::default()).await?;
+            print!("{}", rapport::resume_consolidation(&c));
+            if let Some(chemin) = report {
+                let f = std::fs::File::create(&chemin)
+                    .with_context(|| format!("création de {}", chemin.display()))?;
+                consolidation::ecrire_rapport_csv(std::io::BufWriter::new(f), &c.lignes)?;
+                println!(
+                    "Rapport de dédoublonnage : {} ({} lignes)",
+                    chemin.display(),
+                    c.lignes.len()
+                );
+            }
+        }
+        Commande::Export {
+            format,
+            output,
+            territoire,
+        } => {
+            let format: FormatExport = format.parse()?;
+            let referentiel = referentiel()?;
+            let store = ouvrir(&cli.database_url).await?;
+            let n = match &output {
+                Some(chemin) => {
+                    // Write to a temporary file first: a failed export never
+                    // leaves a truncated file where the previous one was.
+                    let tmp = chemin.with_extension("partiel");
+                    let f = std::fs::File::create(&tmp)
+                        .with_context(|| format!("création de {}", tmp.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    let n = export::exporter(
+                        &store,
+                        referentiel,
+                        format,
+                        territoire.as_deref(),
+                        &mut w,
+                        &chemin.display().to_string(),
+                    )
+                    .await?;
+                    w.flush()?;
+                    drop(w);
+                    std::fs::rename(&tmp, chemin)
+                        .with_context(|| format!("écriture de {}", chemin.display()))?;
+                    n
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    let n = export::exporter(
+                        &store,
+                        referentiel,
+                        format,
+                        territoire.as_deref(),
+                        &mut w,
+                        "sortie standard",
+                    )
+                    .await?;
+                    w.flush()?;
+                    n
+                }
+            };
+            eprintln!("{n} lieux exportés.");
+        }
+        Commande::Check {
+            source,
+            mapping,
+            fichiers,
+            errors,
+            strict,
+        } => {
+            let demande = Demande {
+                source: source.or_else(|| Some("verification".to_string())),
+                fichiers,
+                correspondance: mapping,
+                simulation: true,
+                strict_horaires: strict,
+                ..Demande::default()
+            };
+            let prep = import::preparer(&demande, referentiel()?)?;
+            for f in &prep.fichiers {
+                println!(
+                    "{} : {} lus, {} valides, {} rejetés",
+                    f.fichier, f.lus, f.valides, f.rejetes
+                );
+            }
+            for (code, n) in prep.motifs_rejet() {
+                println!("  rejet {n:>6}  {}", rapport::libelle_code(code));
+            }
+            for (code, n) in prep.avertissements() {
+                println!("  avertissement {n:>6}  {}", rapport::libelle_code(code));
+            }
+            if let Some(chemin) = errors {
+                ecrire_erreurs(&chemin, &prep.issues)?;
+            } else {
+                for i in prep.issues.iter().take(30) {
+                    println!("  {i}");
+                }
+                if prep.issues.len() > 30 {
+                    println!(
+                        "  … {} autres problèmes (utilisez --errors FICHIER.csv)",
+                        prep.issues.len() - 30
+                    );
+                }
+            }
+        }
+        Commande::Sources => {
+            let store = ouvrir(&cli.database_url).await?;
+            println!("{:<36} {:>8}  dernier import", "source", "lieux");
+            for s in store.sources().await? {
+                let dernier = s
+                    .last_run
+                    .map(|r| r.at.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "—".to_string());
+                println!("{:<36} {:>8}  {dernier}", s.name, s.records);
+            }
+            println!("\nDerniers imports :");
+            for run in store.import_runs(20).await? {
+                println!(
+                    "{} {} : {} lus, {} valides, {} rejetés, +{} ~{} -{}",
+                    run.at.format("%Y-%m-%d %H:%M"),
+                    run.source,
+                    run.rows_read,
+                    run.rows_valid,
+                    run.rows_rejected,
+                    run.added,
+                    run.changed,
+                    run.removed
+                );
+            }
+        }
+        Commande::Demo { data, output_dir } => {
+            let donnees = data.unwrap_or_else(demo::dossier_donnees_par_defaut);
+            let referentiel = referentiel()?;
+            let store = ouvrir(&cli.database_url).await?;
+            let r = demo::construire(&store, referentiel, &donnees, &output_dir).await?;
+            println!("Registre de démonstration — base : {}\n", cli.database_url);
+            println!(
+                "{:<36} {:>6} {:>7} {:>8}  motifs de rejet",
+                "source", "lus", "valides", "rejetés"
+            );
+            for i in &r.imports {
+                let p = &i.preparation;
+                let motifs: Vec<String> = p
+                    .motifs_rejet()
+                    .iter()
+                    .map(|(c, n)| format!("{} ({n})", rapport::libelle_code(c)))
+                    .collect();
+                println!(
+                    "{:<36} {:>6} {:>7} {:>8}  {}",
+                    p.source,
+                    p.lus(),
+                    p.valides(),
+                    p.rejetes(),
+                    motifs.join(", ")
+                );
+            }
+            for (source, raison) in &r.echecs {
+                println!("{source:<36} ÉCHEC : {raison}");
+            }
+            println!();
+            print!("{}", rapport::resume_consolidation(&r.consolidation));
+            for (chemin, n) in &r.fichiers_ecrits {
+                println!("  écrit : {} ({n})", chemin.display());
+            }
+        }
+        Commande::Bench {
+            lieux,
+            data,
+            graine,
+        } => {
+            let donnees = data.unwrap_or_else(demo::dossier_donnees_par_defaut);
+            let referentiel = referentiel()?;
+            for n in lieux {
+                let dossier = tempfile_dir()?;
+                let url = if cli.database_url == "sqlite://maillage.db" {
+                    format!("sqlite://{}", dossier.join("bench.db").display())
+                } else {
+                    cli.database_url.clone()
+                };
+                let store = ouvrir(&url).await?;
+                let m = bench::lancer(&store, referentiel, &donnees, &dossier, n, graine).await?;
+                println!(
+                    "bench lieux={} sources={} import={:.2}s consolidation={:.2}s total={:.2}s ({:.0} lieux/s) publies={} groupes_fusionnes={} doublons_plantes={} retrouves={} ({:.1} %) memoire_max={} Mio [generation {:.2}s non comptee]",
+                    m.lieux,
+                    m.sources,
+                    m.import.as_secs_f64(),
+                    m.consolidation.as_secs_f64(),
+                    m.total().as_secs_f64(),
+                    m.lieux as f64 / m.total().as_secs_f64().max(1e-9),
+                    m.lieux_publies,
+                    m.groupes_fusionnes,
+                    m.doublons_plantes,
+                    m.doublons_retrouves,
+                    100.0 * m.doublons_retrouves as f64 / (m.doublons_plantes.max(1) as f64),
+                    m.memoire_max_mio.map(|x| x.to_string()).unwrap_or_else(|| "?".into()),
+                    m.generation.as_secs_f64(),
+                );
+                let _ = std::fs::remove_dir_all(&dossier);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let base = std::env::temp_dir().join(format!("maillage-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&base).with_context(|| format!("création de {}", base.display()))?;
+    Ok(base)
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Erreur : démarrage impossible : {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(executer(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match e.downcast_ref::<Erreur>() {
+                Some(Erreur::FichierInutilisable(_)) => {
+                    eprintln!("Erreur : {e}\nLe registre n'a pas été modifié.");
+                }
+                _ => eprintln!("Erreur : {e:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -264,7 +264,7 @@ impl Lieu {
         valeur: impl Fn(&str) -> Option<&'a str>,
         precision: PrecisionCoordonnees,
     ) -> Result<Lieu, String> {
-        fn texte<'a>(v: Option<&'a str>) -> Option<Texte> {
+        fn texte(v: Option<&str>) -> Option<Texte> {
             v.map(str::trim).filter(|s| !s.is_empty()).map(Texte::from)
         }
         fn liste(v: Option<&str>) -> Vec<Texte> {

@@ -1,1 +1,283 @@
-//! TODO
+//! # maillage-store — storage of the registry on SQLite or PostgreSQL
+//!
+//! One storage interface ([`Store`]), two implementations (SQLite and
+//! PostgreSQL, each with its own embedded migrations folder run by
+//! `sqlx::migrate!`), one behavioural suite (`tests/conformance.rs`) run on
+//! both, after atuin's server storage.
+//!
+//! The registry has two layers:
+//! - **source records**: what each source said, keyed by `(source, id)`,
+//!   replaced by each import of that source ([`Store::apply_import`]);
+//! - the **published registry**: merged places, each with its provenance (the
+//!   source records it came from), rebuilt by consolidation
+//!   ([`Store::replace_registry`]).
+//!
+//! Every place is a [`Lieu`]: its 32 fields are columns (lists as the
+//! standard's `|` texts), plus `departement`, `precision_coordonnees` and
+//! `fingerprint` ([`Lieu::empreinte`]).
+//!
+//! Writes are chunked multi-row `INSERT`s in one transaction; reads of large
+//! tables are paged on the primary key so memory stays bounded by the result.
+
+mod colonnes;
+mod commun;
+mod postgres;
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use maillage_lieux::Lieu;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub use colonnes::COLONNES_LIEU;
+
+/// The database engine behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The storage of the registry. Cheap to clone (a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    inner: Inner,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+/// What one source said about one place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    /// Name of the import source (not the standard's `source` field).
+    pub source: String,
+    pub lieu: Lieu,
+    pub fingerprint: String,
+}
+
+/// The changes of one import of one source, applied atomically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportChange {
+    pub source: String,
+    /// Places to insert or replace, keyed by `(source, lieu.id)`.
+    pub upserts: Vec<Lieu>,
+    /// Ids (`lieu.id`) of this source's records to delete.
+    pub deletes: Vec<String>,
+    /// The run to record. An empty `run.source` means `source`.
+    pub run: ImportRun,
+}
+
+/// The account of one import run. `at` is stored to the microsecond.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportRun {
+    pub source: String,
+    pub at: DateTime<Utc>,
+    pub files: Vec<String>,
+    pub rows_read: u64,
+    pub rows_valid: u64,
+    pub rows_rejected: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub warnings: u64,
+}
+
+/// A place of the published registry, with the source records it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedLieu {
+    pub lieu: Lieu,
+    pub group_id: String,
+    /// In the order given to [`Store::replace_registry`].
+    pub members: Vec<Provenance>,
+}
+
+/// A reference to a source record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Provenance {
+    pub source: String,
+    pub source_id: String,
+}
+
+/// A filter on the published registry. `None` means "no condition"; an empty
+/// list matches nothing. `Default` = everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FiltreRegistre {
+    pub departements: Option<Vec<String>>,
+    pub codes_insee: Option<Vec<String>>,
+    pub limit: Option<u64>,
+}
+
+/// One source known to the store: it has records, runs, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    pub name: String,
+    /// Number of source records currently stored.
+    pub records: u64,
+    /// The newest run of this source, if any.
+    pub last_run: Option<ImportRun>,
+}
+
+/// Errors of the store. Each names what failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "adresse de base de données non reconnue (« {scheme} ») : formes acceptées : \
+         sqlite://chemin, sqlite:chemin, sqlite::memory:, postgres://… ou postgresql://…"
+    )]
+    InvalidUrl { scheme: String },
+    #[error("connexion impossible à {target} : {source}")]
+    Connect {
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("échec des migrations de la base {target} : {source}")]
+    Migrate {
+        target: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    /// A uniqueness rule would be violated (duplicate id, duplicate provenance).
+    #[error("conflit pendant {operation} : {detail}")]
+    Conflict {
+        operation: &'static str,
+        detail: String,
+    },
+    /// A value was refused by a rule of the schema (empty id, empty source…).
+    #[error("valeur refusée par la base pendant {operation} : {detail}")]
+    Invalid {
+        operation: &'static str,
+        detail: String,
+    },
+    #[error("erreur de la base de données pendant {operation} : {source}")]
+    Database {
+        operation: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A stored value cannot be read back (should never happen).
+    #[error("donnée illisible dans la base ({what}) : {detail}")]
+    Corrupt { what: String, detail: String },
+}
+
+impl Store {
+    /// `sqlite://path` or `sqlite:path` (created if missing, WAL, foreign keys,
+    /// busy timeout), `sqlite::memory:`, `postgres://…`/`postgresql://…`.
+    /// Applies the embedded migrations (idempotent).
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let url = url.trim();
+        let inner = if url.starts_with("sqlite:") {
+            Inner::Sqlite(sqlite::SqliteStore::connect(url).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Inner::Postgres(postgres::PgStore::connect(url).await?)
+        } else {
+            // Only the scheme: the rest may hold a password.
+            let scheme = match url.split_once(':') {
+                Some((s, _)) => format!("{s}:"),
+                None => url.chars().take(40).collect(),
+            };
+            return Err(StoreError::InvalidUrl { scheme });
+        };
+        Ok(Store { inner })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &self.inner {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes the pool: waits for connections in use, refuses new ones.
+    pub async fn close(&self) {
+        match &self.inner {
+            Inner::Sqlite(s) => s.pool.close().await,
+            Inner::Postgres(s) => s.pool.close().await,
+        }
+    }
+
+    /// `source_id → fingerprint` of every record of `source`.
+    pub async fn fingerprints(&self, source: &str) -> Result<HashMap<String, String>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.fingerprints(source).await,
+            Inner::Postgres(s) => s.fingerprints(source).await,
+        }
+    }
+
+    /// One transaction: upsert `upserts`, delete `deletes` (ids) of `source`,
+    /// insert the run row. On any error nothing is changed. Two upserts with
+    /// the same id, or an id both upserted and deleted, is a
+    /// [`StoreError::Conflict`].
+    pub async fn apply_import(&self, change: &ImportChange) -> Result<(), StoreError> {
+        commun::verifier_import(change)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.apply_import(change).await,
+            Inner::Postgres(s) => s.apply_import(change).await,
+        }
+    }
+
+    /// Every source record, ordered by (source, id) in byte order.
+    pub async fn source_records(&self) -> Result<Vec<SourceRecord>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.source_records().await,
+            Inner::Postgres(s) => s.source_records().await,
+        }
+    }
+
+    /// Every source with records or runs, ordered by name.
+    pub async fn sources(&self) -> Result<Vec<SourceSummary>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.sources().await,
+            Inner::Postgres(s) => s.sources().await,
+        }
+    }
+
+    /// One transaction: the published registry becomes exactly `lieux` (with
+    /// provenance). Duplicate ids, or a source record in two places, is a
+    /// [`StoreError::Conflict`] and changes nothing.
+    pub async fn replace_registry(&self, lieux: &[PublishedLieu]) -> Result<(), StoreError> {
+        commun::verifier_registre(lieux)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.replace_registry(lieux).await,
+            Inner::Postgres(s) => s.replace_registry(lieux).await,
+        }
+    }
+
+    /// The published places matching `filtre`, ordered by id (byte order).
+    pub async fn registry(
+        &self,
+        filtre: &FiltreRegistre,
+    ) -> Result<Vec<PublishedLieu>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.registry(filtre).await,
+            Inner::Postgres(s) => s.registry(filtre).await,
+        }
+    }
+
+    pub async fn registry_count(&self) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.registry_count().await,
+            Inner::Postgres(s) => s.registry_count().await,
+        }
+    }
+
+    /// One published place by id.
+    pub async fn published(&self, id: &str) -> Result<Option<PublishedLieu>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.published(id).await,
+            Inner::Postgres(s) => s.published(id).await,
+        }
+    }
+
+    /// The last `limit` import runs, newest first.
+    pub async fn import_runs(&self, limit: u32) -> Result<Vec<ImportRun>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.import_runs(limit).await,
+            Inner::Postgres(s) => s.import_runs(limit).await,
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Benchmark of the whole pipeline on a synthetic national set: import
+//! (read + validate + geolocate + store), then de-duplicate and publish.
+//! Figures are measured here and quoted in notes — never asserted in tests.
+
+use crate::consolidation;
+use crate::demo::{self, ENTREES};
+use crate::import::{self, Demande};
+use crate::synthetique::{self, JeuSynthetique};
+use crate::{Erreur, Resultat};
+use maillage_store::Store;
+use maillage_territoires::Referentiel;
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default)]
+pub struct MesureBench {
+    pub lieux: usize,
+    pub sources: usize,
+    pub generation: Duration,
+    /// Read + migrate + geolocate + validate + store, all sources.
+    pub import: Duration,
+    /// Load + group + merge + store the published registry.
+    pub consolidation: Duration,
+    pub lieux_publies: usize,
+    pub groupes_fusionnes: usize,
+    pub doublons_plantes: usize,
+    pub doublons_retrouves: usize,
+    /// Peak resident memory of the process (VmHWM), in MiB.
+    pub memoire_max_mio: Option<u64>,
+}
+
+impl MesureBench {
+    pub fn total(&self) -> Duration {
+        self.import + self.consolidation
+    }
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+pub fn memoire_max_mio() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let ligne = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kio: u64 = ligne.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kio / 1024)
+}
+
+/// The real places used as models: every demo input, validated in memory.
+pub fn modeles_reels(referentiel: &Referentiel, donnees: &Path) -> Vec<maillage_lieux::Lieu> {
+    let mut modeles = Vec::new();
+    for entree in ENTREES {
+        if let Ok(p) = import::preparer(&entree.demande(donnees), referentiel) {
+            modeles.extend(p.lieux);
+        }
+    }
+    modeles
+}
+
+/// Writes each synthetic source as a standard CSV file in `dossier`.
+fn ecrire_sources(
+    jeu: &JeuSynthetique,
+    dossier: &Path,
+) -> Resultat<Vec<(String, std::path::PathBuf)>> {
+    let mut fichiers = Vec::new();
+    for (source, lieux) in &jeu.sources {
+        let chemin = dossier.join(format!("{source}.csv"));
+        let f = std::fs::File::create(&chemin).map_err(|e| Erreur::Ecriture {
+            fichier: chemin.display().to_string(),
+            raison: e.to_string(),
+        })?;
+        maillage_lieux::format::ecrire_csv(std::io::BufWriter::new(f), lieux.iter()).map_err(
+            |e| Erreur::Ecriture {
+                fichier: chemin.display().to_string(),
+                raison: e.to_string(),
+            },
+        )?;
+        fichiers.push((source.clone(), chemin));
+    }
+    Ok(fichiers)
+}
+
+/// Runs the benchmark for `total` places on `store` (which should be empty).
+pub async fn lancer(
+    store: &Store,
+    referentiel: &Referentiel,
+    donnees: &Path,
+    dossier_travail: &Path,
+    total: usize,
+    graine: u64,
+) -> Resultat<MesureBench> {
+    let debut = Instant::now();
+    let modeles = modeles_reels(referentiel, donnees);
+    // ~20 sources as nationally; one file per source.
+    let jeu = synthetique::generer(&modeles, referentiel, total, 0.05, 20, graine);
+    let fichiers = ecrire_sources(&jeu, dossier_travail)?;
+    let plantes = jeu.doublons_plantes.clone();
+    let mut mesure = MesureBench {
+        lieux: jeu.total(),
+        sources: fichiers.len(),
+        generation: debut.elapsed(),
+        doublons_plantes: plantes.len(),
+        ..MesureBench::default()
+    };
+    drop(jeu);
+
+    let debut = Instant::now();
+    for (source, chemin) in &fichiers {
+        let demande = Demande {
+            source: Some(source.clone()),
+            fichiers: vec![chemin.clone()],
+            ..Demande::default()
+        };
+        import::importer(store, &demande, referentiel).await?;
+    }
+    mesure.import = debut.elapsed();
+
+    let debut = Instant::now();
+    let rapport = consolidation::consolider(store, &maillage_dedup::Options::default()).await?;
+    mesure.consolidation = debut.elapsed();
+    mesure.lieux_publies = rapport.groupes;
+    mesure.groupes_fusionnes = rapport.groupes_fusionnes;
+    let groupe_de: HashMap<(&str, &str), &str> = rapport
+        .lignes
+        .iter()
+        .map(|l| {
+            (
+                (l.source.as_str(), l.source_id.as_str()),
+                l.group_id.as_str(),
+            )
+        })
+        .collect();
+    mesure.doublons_retrouves = plantes
+        .iter()
+        .filter(|(a, b)| {
+            let ga = groupe_de.get(&(a.0.as_str(), a.1.as_str()));
+            ga.is_some() && ga == groupe_de.get(&(b.0.as_str(), b.1.as_str()))
+        })
+        .count();
+    mesure.memoire_max_mio = memoire_max_mio();
+    let _ = demo::ENTREES.len();
+    Ok(mesure)
+}

@@ -1,0 +1,690 @@
+//! What both backends share: checks done before touching the database, row
+//! decoding, error mapping, and the operations themselves (one macro expanded
+//! once per backend: the SQL is the same text, `$N` placeholders included).
+
+use crate::colonnes::{self, LigneLue, COLONNES_LIEU};
+use crate::{ImportChange, ImportRun, PublishedLieu, StoreError};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use sqlx::error::ErrorKind;
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use std::collections::HashSet;
+
+/// Rows per page when reading large tables (bounded memory per query).
+pub(crate) const PAGE_SOURCE_RECORDS: usize = 10_000;
+pub(crate) const PAGE_REGISTRE: usize = 2_000;
+/// Ids per `DELETE … IN (…)` statement.
+pub(crate) const PAQUET_SUPPRESSIONS: usize = 5_000;
+
+/// Rows per multi-row INSERT so that bound parameters stay under the limit.
+pub(crate) const fn lignes_par_insert(max_parametres: usize, colonnes: usize) -> usize {
+    max_parametres / colonnes
+}
+
+/// Rejects what the database would reject less clearly, before any write.
+pub(crate) fn verifier_import(change: &ImportChange) -> Result<(), StoreError> {
+    const OP: &str = "la préparation de l'import";
+    if !change.run.source.is_empty() && change.run.source != change.source {
+        return Err(StoreError::Invalid {
+            operation: OP,
+            detail: format!(
+                "le compte rendu porte la source « {} » mais l'import celle de « {} »",
+                change.run.source, change.source
+            ),
+        });
+    }
+    let mut vus = HashSet::with_capacity(change.upserts.len());
+    for l in &change.upserts {
+        if !vus.insert(l.id.as_str()) {
+            return Err(StoreError::Conflict {
+                operation: OP,
+                detail: format!(
+                    "l'identifiant « {} » apparaît deux fois dans l'import de la source « {} »",
+                    l.id, change.source
+                ),
+            });
+        }
+    }
+    if let Some(id) = change.deletes.iter().find(|d| vus.contains(d.as_str())) {
+        return Err(StoreError::Conflict {
+            operation: OP,
+            detail: format!(
+                "l'identifiant « {id} » est à la fois mis à jour et supprimé dans l'import de la source « {} »",
+                change.source
+            ),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn verifier_registre(lieux: &[PublishedLieu]) -> Result<(), StoreError> {
+    const OP: &str = "la préparation du registre publié";
+    let mut ids = HashSet::with_capacity(lieux.len());
+    let mut membres = HashSet::with_capacity(lieux.len());
+    for p in lieux {
+        if !ids.insert(p.lieu.id.as_str()) {
+            return Err(StoreError::Conflict {
+                operation: OP,
+                detail: format!("l'identifiant publié « {} » apparaît deux fois", p.lieu.id),
+            });
+        }
+        for m in &p.members {
+            if !membres.insert((m.source.as_str(), m.source_id.as_str())) {
+                return Err(StoreError::Conflict {
+                    operation: OP,
+                    detail: format!(
+                        "l'enregistrement « {} » de la source « {} » est rattaché à deux lieux publiés",
+                        m.source_id, m.source
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Maps a sqlx error to a store error naming the operation.
+pub(crate) fn erreur_db(operation: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| {
+        if let sqlx::Error::Database(d) = &e {
+            let detail = d.message().to_string();
+            match d.kind() {
+                ErrorKind::UniqueViolation => return StoreError::Conflict { operation, detail },
+                ErrorKind::CheckViolation
+                | ErrorKind::NotNullViolation
+                | ErrorKind::ForeignKeyViolation => {
+                    return StoreError::Invalid { operation, detail }
+                }
+                _ => {}
+            }
+        }
+        StoreError::Database {
+            operation,
+            source: e,
+        }
+    }
+}
+
+/// A counter as stored (BIGINT): refuses what does not fit.
+pub(crate) fn compteur(champ: &str, v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Invalid {
+        operation: "l'enregistrement du compte rendu d'import",
+        detail: format!("{champ} = {v} dépasse la capacité de la base (2⁶³ − 1)"),
+    })
+}
+
+/// A counter read back: a negative value means a corrupt row.
+pub(crate) fn compteur_lu(champ: &str, v: i64) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::Corrupt {
+        what: format!("import_runs.{champ}"),
+        detail: format!("valeur négative {v}"),
+    })
+}
+
+/// Run timestamps are kept to the microsecond (PostgreSQL's precision).
+pub(crate) fn horodatage(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
+}
+
+pub(crate) fn valeur<'r, R, T>(row: &'r R, index: usize, what: &str) -> Result<T, StoreError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get(index).map_err(|e| StoreError::Corrupt {
+        what: what.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// Reads the [`COLONNES_LIEU`] columns starting at `debut`.
+pub(crate) fn lire_lieu<'r, R>(
+    row: &'r R,
+    debut: usize,
+    table: &str,
+) -> Result<LigneLue, StoreError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    Option<f64>: Decode<'r, R::Database> + Type<R::Database>,
+    NaiveDate: Decode<'r, R::Database> + Type<R::Database>,
+{
+    // The column name is formatted on the error path only (hot loop).
+    fn lire<'r, R, T>(row: &'r R, debut: usize, i: usize, table: &str) -> Result<T, StoreError>
+    where
+        R: Row,
+        usize: ColumnIndex<R>,
+        T: Decode<'r, R::Database> + Type<R::Database>,
+    {
+        row.try_get(debut + i).map_err(|e| StoreError::Corrupt {
+            what: format!("{table}.{}", COLONNES_LIEU[i]),
+            detail: e.to_string(),
+        })
+    }
+    let mut textes = Vec::with_capacity(32);
+    for i in 0..32 {
+        textes.push(if colonnes::est_texte(i) {
+            lire::<R, Option<String>>(row, debut, i, table)?
+        } else {
+            None
+        });
+    }
+    Ok(LigneLue {
+        textes,
+        latitude: lire(row, debut, colonnes::index_latitude(), table)?,
+        longitude: lire(row, debut, colonnes::index_longitude(), table)?,
+        date_maj: lire(row, debut, colonnes::index_date_maj(), table)?,
+        precision: lire(row, debut, 33, table)?,
+        fingerprint: lire(row, debut, 34, table)?,
+    })
+}
+
+/// Reads an import run from `id, source_name, at, files, counters…`.
+pub(crate) fn lire_run<'r, R>(row: &'r R) -> Result<ImportRun, StoreError>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let files: String = valeur(row, 3, "import_runs.files")?;
+    let files: Vec<String> = serde_json::from_str(&files).map_err(|e| StoreError::Corrupt {
+        what: "import_runs.files".to_string(),
+        detail: e.to_string(),
+    })?;
+    let n = |i: usize, champ: &str| -> Result<u64, StoreError> {
+        compteur_lu(champ, valeur(row, i, &format!("import_runs.{champ}"))?)
+    };
+    Ok(ImportRun {
+        source: valeur(row, 1, "import_runs.source_name")?,
+        at: valeur(row, 2, "import_runs.at")?,
+        files,
+        rows_read: n(4, "rows_read")?,
+        rows_valid: n(5, "rows_valid")?,
+        rows_rejected: n(6, "rows_rejected")?,
+        added: n(7, "added")?,
+        changed: n(8, "changed")?,
+        removed: n(9, "removed")?,
+        warnings: n(10, "warnings")?,
+    })
+}
+
+pub(crate) const COLONNES_RUN: &str = "id, source_name, at, files, rows_read, rows_valid, \
+     rows_rejected, added, changed, removed, warnings";
+
+/// The operations, written once, expanded for each backend.
+/// `$store` has a field `pool: sqlx::Pool<$db>` and the bulk writers
+/// `ecrire_source_records` and `ecrire_registre` (see [`ecritures_multilignes`]).
+macro_rules! operations {
+    ($store:ident, $db:ty) => {
+        impl $store {
+            pub(crate) async fn fingerprints(
+                &self,
+                source: &str,
+            ) -> Result<std::collections::HashMap<String, String>, $crate::StoreError> {
+                const OP: &str = "la lecture des empreintes";
+                let rows = sqlx::query(
+                    "SELECT id, fingerprint FROM source_records WHERE source_name = $1",
+                )
+                .bind(source)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let mut out = std::collections::HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    out.insert(
+                        $crate::commun::valeur(row, 0, "source_records.id")?,
+                        $crate::commun::valeur(row, 1, "source_records.fingerprint")?,
+                    );
+                }
+                Ok(out)
+            }
+
+            pub(crate) async fn apply_import(
+                &self,
+                change: &$crate::ImportChange,
+            ) -> Result<(), $crate::StoreError> {
+                const OP_DELETE: &str = "la suppression des lieux de la source";
+                const OP_RUN: &str = "l'enregistrement du compte rendu d'import";
+                const OP_TX: &str = "la transaction d'import";
+                let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP_TX))?;
+                Self::ecrire_source_records(&mut *tx, &change.source, &change.upserts).await?;
+                for paquet in change.deletes.chunks($crate::commun::PAQUET_SUPPRESSIONS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "DELETE FROM source_records WHERE source_name = ",
+                    );
+                    qb.push_bind(change.source.clone());
+                    qb.push(" AND id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in paquet {
+                        sep.push_bind(id.clone());
+                    }
+                    qb.push(")");
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP_DELETE))?;
+                }
+                let run = &change.run;
+                let files = serde_json::to_string(&run.files).map_err(|e| {
+                    $crate::StoreError::Invalid {
+                        operation: OP_RUN,
+                        detail: e.to_string(),
+                    }
+                })?;
+                use $crate::commun::compteur;
+                sqlx::query(
+                    "INSERT INTO import_runs (source_name, at, files, rows_read, rows_valid, \
+                     rows_rejected, added, changed, removed, warnings) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&change.source)
+                .bind($crate::commun::horodatage(run.at))
+                .bind(files)
+                .bind(compteur("rows_read", run.rows_read)?)
+                .bind(compteur("rows_valid", run.rows_valid)?)
+                .bind(compteur("rows_rejected", run.rows_rejected)?)
+                .bind(compteur("added", run.added)?)
+                .bind(compteur("changed", run.changed)?)
+                .bind(compteur("removed", run.removed)?)
+                .bind(compteur("warnings", run.warnings)?)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::commun::erreur_db(OP_RUN))?;
+                tx.commit().await.map_err($crate::commun::erreur_db(OP_TX))?;
+                Ok(())
+            }
+
+            pub(crate) async fn source_records(
+                &self,
+            ) -> Result<Vec<$crate::SourceRecord>, $crate::StoreError> {
+                const OP: &str = "la lecture des enregistrements des sources";
+                let colonnes = $crate::colonnes::liste_colonnes("");
+                let premiere = format!(
+                    "SELECT source_name, {colonnes} FROM source_records \
+                     ORDER BY source_name, id LIMIT $1"
+                );
+                // Keyset paging on the primary key: constant cost per page.
+                let suivante = format!(
+                    "SELECT source_name, {colonnes} FROM source_records \
+                     WHERE (source_name, id) > ($2, $3) ORDER BY source_name, id LIMIT $1"
+                );
+                let page = $crate::commun::PAGE_SOURCE_RECORDS;
+                let mut out = Vec::new();
+                let mut apres: Option<(String, String)> = None;
+                loop {
+                    let q = match &apres {
+                        None => sqlx::query(&premiere).bind(page as i64),
+                        Some((s, id)) => sqlx::query(&suivante)
+                            .bind(page as i64)
+                            .bind(s.clone())
+                            .bind(id.clone()),
+                    };
+                    let rows = q
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP))?;
+                    let n = rows.len();
+                    for row in &rows {
+                        let source: String =
+                            $crate::commun::valeur(row, 0, "source_records.source_name")?;
+                        let ligne = $crate::commun::lire_lieu(row, 1, "source_records")?;
+                        let lieu = ligne.en_lieu("source_records")?;
+                        out.push($crate::SourceRecord {
+                            source,
+                            lieu,
+                            fingerprint: ligne.fingerprint,
+                        });
+                    }
+                    if n < page {
+                        break;
+                    }
+                    apres = out
+                        .last()
+                        .map(|r: &$crate::SourceRecord| (r.source.clone(), r.lieu.id.to_string()));
+                }
+                Ok(out)
+            }
+
+            pub(crate) async fn sources(
+                &self,
+            ) -> Result<Vec<$crate::SourceSummary>, $crate::StoreError> {
+                const OP: &str = "la lecture du résumé des sources";
+                let mut resume: std::collections::BTreeMap<String, $crate::SourceSummary> =
+                    std::collections::BTreeMap::new();
+                let rows = sqlx::query(
+                    "SELECT source_name, COUNT(*) FROM source_records GROUP BY source_name",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                for row in &rows {
+                    let name: String = $crate::commun::valeur(row, 0, "source_records.source_name")?;
+                    let n: i64 = $crate::commun::valeur(row, 1, "COUNT(*)")?;
+                    resume.insert(
+                        name.clone(),
+                        $crate::SourceSummary {
+                            name,
+                            records: $crate::commun::compteur_lu("records", n)?,
+                            last_run: None,
+                        },
+                    );
+                }
+                let rows = sqlx::query(&format!(
+                    "SELECT {} FROM import_runs r WHERE r.id = (SELECT r2.id FROM import_runs r2 \
+                     WHERE r2.source_name = r.source_name ORDER BY r2.at DESC, r2.id DESC LIMIT 1)",
+                    $crate::commun::COLONNES_RUN
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                for row in &rows {
+                    let run = $crate::commun::lire_run(row)?;
+                    let name = run.source.clone();
+                    resume
+                        .entry(name.clone())
+                        .or_insert_with(|| $crate::SourceSummary {
+                            name,
+                            records: 0,
+                            last_run: None,
+                        })
+                        .last_run = Some(run);
+                }
+                Ok(resume.into_values().collect())
+            }
+
+            pub(crate) async fn replace_registry(
+                &self,
+                lieux: &[$crate::PublishedLieu],
+            ) -> Result<(), $crate::StoreError> {
+                const OP_VIDER: &str = "la suppression de l'ancien registre publié";
+                const OP_TX: &str = "la transaction de publication du registre";
+                let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP_TX))?;
+                for sql in ["DELETE FROM registry_members", "DELETE FROM registry"] {
+                    sqlx::query(sql)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP_VIDER))?;
+                }
+                Self::ecrire_registre(&mut *tx, lieux).await?;
+                tx.commit().await.map_err($crate::commun::erreur_db(OP_TX))?;
+                Ok(())
+            }
+
+            pub(crate) async fn registry(
+                &self,
+                filtre: &$crate::FiltreRegistre,
+            ) -> Result<Vec<$crate::PublishedLieu>, $crate::StoreError> {
+                const OP: &str = "la lecture du registre publié";
+                let vide = |l: &Option<Vec<String>>| matches!(l, Some(v) if v.is_empty());
+                if vide(&filtre.departements) || vide(&filtre.codes_insee) || filtre.limit == Some(0)
+                {
+                    return Ok(Vec::new());
+                }
+                let colonnes = $crate::colonnes::liste_colonnes("");
+                let mut out: Vec<$crate::PublishedLieu> = Vec::new();
+                loop {
+                    let page = match filtre.limit {
+                        Some(l) => (l.saturating_sub(out.len() as u64))
+                            .min($crate::commun::PAGE_REGISTRE as u64)
+                            as usize,
+                        None => $crate::commun::PAGE_REGISTRE,
+                    };
+                    if page == 0 {
+                        break;
+                    }
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT group_id, {colonnes} FROM registry WHERE 1 = 1"
+                    ));
+                    if let Some(dernier) = out.last() {
+                        qb.push(" AND id > ").push_bind(dernier.lieu.id.to_string());
+                    }
+                    for (colonne, liste) in [
+                        ("departement", &filtre.departements),
+                        ("code_insee", &filtre.codes_insee),
+                    ] {
+                        if let Some(liste) = liste {
+                            qb.push(format!(" AND {colonne} IN ("));
+                            let mut sep = qb.separated(", ");
+                            for v in liste {
+                                sep.push_bind(v.clone());
+                            }
+                            qb.push(")");
+                        }
+                    }
+                    qb.push(" ORDER BY id LIMIT ").push_bind(page as i64);
+                    let rows = qb
+                        .build()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP))?;
+                    let n = rows.len();
+                    let debut = out.len();
+                    for row in &rows {
+                        let group_id: String = $crate::commun::valeur(row, 0, "registry.group_id")?;
+                        let lieu = $crate::commun::lire_lieu(row, 1, "registry")?.en_lieu("registry")?;
+                        out.push($crate::PublishedLieu {
+                            lieu,
+                            group_id,
+                            members: Vec::new(),
+                        });
+                    }
+                    self.attacher_membres(&mut out[debut..]).await?;
+                    if n < page {
+                        break;
+                    }
+                }
+                Ok(out)
+            }
+
+            /// Fills `members` of these places (one query).
+            async fn attacher_membres(
+                &self,
+                lieux: &mut [$crate::PublishedLieu],
+            ) -> Result<(), $crate::StoreError> {
+                const OP: &str = "la lecture des provenances";
+                if lieux.is_empty() {
+                    return Ok(());
+                }
+                let index: std::collections::HashMap<String, usize> = lieux
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.lieu.id.to_string(), i))
+                    .collect();
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT lieu_id, source_name, source_id FROM registry_members WHERE lieu_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for p in lieux.iter() {
+                    sep.push_bind(p.lieu.id.to_string());
+                }
+                qb.push(") ORDER BY lieu_id, position");
+                let rows = qb
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
+                for row in &rows {
+                    let lieu_id: String = $crate::commun::valeur(row, 0, "registry_members.lieu_id")?;
+                    if let Some(&i) = index.get(&lieu_id) {
+                        lieux[i].members.push($crate::Provenance {
+                            source: $crate::commun::valeur(row, 1, "registry_members.source_name")?,
+                            source_id: $crate::commun::valeur(row, 2, "registry_members.source_id")?,
+                        });
+                    }
+                }
+                Ok(())
+            }
+
+            pub(crate) async fn registry_count(&self) -> Result<u64, $crate::StoreError> {
+                let row = sqlx::query("SELECT COUNT(*) FROM registry")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::commun::erreur_db("le comptage du registre publié"))?;
+                $crate::commun::compteur_lu("COUNT(*)", $crate::commun::valeur(&row, 0, "COUNT(*)")?)
+            }
+
+            pub(crate) async fn published(
+                &self,
+                id: &str,
+            ) -> Result<Option<$crate::PublishedLieu>, $crate::StoreError> {
+                const OP: &str = "la lecture d'un lieu publié";
+                let sql = format!(
+                    "SELECT group_id, {} FROM registry WHERE id = $1",
+                    $crate::colonnes::liste_colonnes("")
+                );
+                let row = sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let group_id: String = $crate::commun::valeur(&row, 0, "registry.group_id")?;
+                let lieu = $crate::commun::lire_lieu(&row, 1, "registry")?.en_lieu("registry")?;
+                let mut lieux = [$crate::PublishedLieu {
+                    lieu,
+                    group_id,
+                    members: Vec::new(),
+                }];
+                self.attacher_membres(&mut lieux).await?;
+                let [p] = lieux;
+                Ok(Some(p))
+            }
+
+            pub(crate) async fn import_runs(
+                &self,
+                limit: u32,
+            ) -> Result<Vec<$crate::ImportRun>, $crate::StoreError> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {} FROM import_runs ORDER BY at DESC, id DESC LIMIT $1",
+                    $crate::commun::COLONNES_RUN
+                ))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db("la lecture des comptes rendus d'import"))?;
+                rows.iter().map($crate::commun::lire_run).collect()
+            }
+        }
+    };
+}
+
+pub(crate) use operations;
+
+/// Bulk writers as chunked multi-row INSERTs (`$max_params` = the backend's
+/// limit of bound parameters per statement).
+#[allow(unused_macros)]
+macro_rules! ecritures_multilignes {
+    ($store:ident, $db:ty, $max_params:expr) => {
+        impl $store {
+            async fn ecrire_source_records(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                source: &str,
+                lieux: &[maillage_lieux::Lieu],
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::colonnes::Cellule;
+                const OP_UPSERT: &str = "l'enregistrement des lieux de la source";
+                let par_insert =
+                    $crate::commun::lignes_par_insert($max_params, $crate::COLONNES_LIEU.len() + 1);
+                let debut = format!(
+                    "INSERT INTO source_records (source_name, {}) ",
+                    $crate::colonnes::liste_colonnes("")
+                );
+                let fin = format!(
+                    " ON CONFLICT (source_name, id) DO UPDATE SET {}",
+                    $crate::colonnes::mise_a_jour_colonnes()
+                );
+                for paquet in lieux.chunks(par_insert.max(1)) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(&debut);
+                    qb.push_values(paquet, |mut b, lieu| {
+                        b.push_bind(source.to_string());
+                        for c in $crate::colonnes::cellules(lieu) {
+                            match c {
+                                Cellule::Requis(v) => b.push_bind(v),
+                                Cellule::Texte(v) => b.push_bind(v),
+                                Cellule::Reel(v) => b.push_bind(v),
+                                Cellule::Date(v) => b.push_bind(v),
+                            };
+                        }
+                    });
+                    qb.push(&fin);
+                    qb.build()
+                        .persistent(true)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP_UPSERT))?;
+                }
+                Ok(())
+            }
+
+            async fn ecrire_registre(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                lieux: &[$crate::PublishedLieu],
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::colonnes::Cellule;
+                const OP_LIEUX: &str = "l'enregistrement des lieux publiés";
+                const OP_MEMBRES: &str = "l'enregistrement des provenances";
+                let debut = format!(
+                    "INSERT INTO registry (group_id, {}) ",
+                    $crate::colonnes::liste_colonnes("")
+                );
+                let par_insert =
+                    $crate::commun::lignes_par_insert($max_params, $crate::COLONNES_LIEU.len() + 1);
+                for paquet in lieux.chunks(par_insert.max(1)) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(&debut);
+                    qb.push_values(paquet, |mut b, p| {
+                        b.push_bind(p.group_id.clone());
+                        for c in $crate::colonnes::cellules(&p.lieu) {
+                            match c {
+                                Cellule::Requis(v) => b.push_bind(v),
+                                Cellule::Texte(v) => b.push_bind(v),
+                                Cellule::Reel(v) => b.push_bind(v),
+                                Cellule::Date(v) => b.push_bind(v),
+                            };
+                        }
+                    });
+                    qb.build()
+                        .persistent(true)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP_LIEUX))?;
+                }
+                let membres: Vec<(&str, i64, &$crate::Provenance)> = lieux
+                    .iter()
+                    .flat_map(|p| {
+                        p.members
+                            .iter()
+                            .enumerate()
+                            .map(move |(i, m)| (p.lieu.id.as_str(), i as i64, m))
+                    })
+                    .collect();
+                let par_insert = $crate::commun::lignes_par_insert($max_params, 4);
+                for paquet in membres.chunks(par_insert) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO registry_members (lieu_id, position, source_name, source_id) ",
+                    );
+                    qb.push_values(paquet, |mut b, (id, position, m)| {
+                        b.push_bind(id.to_string())
+                            .push_bind(*position)
+                            .push_bind(m.source.clone())
+                            .push_bind(m.source_id.clone());
+                    });
+                    qb.build()
+                        .persistent(true)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP_MEMBRES))?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use ecritures_multilignes;

@@ -1,0 +1,79 @@
+//! The SQLite implementation (one file, WAL, one writer at a time).
+
+use crate::commun::{ecritures_multilignes, operations};
+use crate::StoreError;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// SQLite's default limit of bound parameters per statement (since 3.32).
+const MAX_PARAMETRES: usize = 32_766;
+
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        let target = format!("la base SQLite « {url} »");
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Connect {
+                target: target.clone(),
+                source,
+            })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across application crashes in WAL mode, and
+            // much faster than FULL for bulk imports.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            // 256 MiB of page cache (allocated on use): index upkeep of a
+            // million-place registry stays in memory.
+            .pragma("cache_size", "-262144");
+        let chemin = url.trim_start_matches("sqlite:").trim_start_matches("//");
+        let memoire = chemin.starts_with(":memory:") || chemin.contains("mode=memory");
+        if !memoire {
+            // One-command start: `sqlite://data/registre.db` works in an empty
+            // directory.
+            if let Some(dossier) = options.get_filename().parent() {
+                if !dossier.as_os_str().is_empty() && !dossier.exists() {
+                    std::fs::create_dir_all(dossier).map_err(|e| StoreError::Connect {
+                        target: target.clone(),
+                        source: sqlx::Error::Io(e),
+                    })?;
+                }
+            }
+        }
+        let pool = if memoire {
+            // The in-memory database lives as long as its one connection.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(4)
+        }
+        .connect_with(options)
+        .await
+        .map_err(|source| StoreError::Connect {
+            target: target.clone(),
+            source,
+        })?;
+        MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { target, source })?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+operations!(SqliteStore, sqlx::Sqlite);
+ecritures_multilignes!(SqliteStore, sqlx::Sqlite, MAX_PARAMETRES);
