@@ -46,6 +46,28 @@ pub fn analyser(texte: &str) -> Result<OpeningHours, String> {
 /// normalisation, then its display). Normalising a normalised text gives it
 /// back unchanged.
 pub fn normaliser(texte: &str) -> Result<String, String> {
+    // The same few hundred timetables repeat across a national registry:
+    // remember recent answers per thread (bounded) rather than parse again.
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<String, String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    const TAILLE_CACHE: usize = 4096;
+    if let Some(r) = CACHE.with(|c| c.borrow().get(texte).cloned()) {
+        return r;
+    }
+    let r = normaliser_sans_cache(texte);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= TAILLE_CACHE {
+            c.clear();
+        }
+        c.insert(texte.to_string(), r.clone());
+    });
+    r
+}
+
+fn normaliser_sans_cache(texte: &str) -> Result<String, String> {
     let oh = analyser(texte)?;
     let texte =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| oh.normalize().to_string()))

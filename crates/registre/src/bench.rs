@@ -3,7 +3,7 @@
 //! Figures are measured here and quoted in notes — never asserted in tests.
 
 use crate::consolidation;
-use crate::demo::{self, ENTREES};
+use crate::demo::ENTREES;
 use crate::import::{self, Demande};
 use crate::synthetique::{self, JeuSynthetique};
 use crate::{Erreur, Resultat};
@@ -36,12 +36,21 @@ impl MesureBench {
     }
 }
 
-/// Peak resident set size of this process, from /proc (Linux).
-pub fn memoire_max_mio() -> Option<u64> {
+fn lire_status(cle: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let ligne = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let ligne = status.lines().find(|l| l.starts_with(cle))?;
     let kio: u64 = ligne.split_whitespace().nth(1)?.parse().ok()?;
     Some(kio / 1024)
+}
+
+/// Peak resident set size of this process, from /proc (Linux), in MiB.
+pub fn memoire_max_mio() -> Option<u64> {
+    lire_status("VmHWM:")
+}
+
+/// Current resident set size, in MiB.
+pub fn memoire_courante_mio() -> Option<u64> {
+    lire_status("VmRSS:")
 }
 
 /// The real places used as models: every demo input, validated in memory.
@@ -93,6 +102,7 @@ pub async fn lancer(
     let jeu = synthetique::generer(&modeles, referentiel, total, 0.05, 20, graine);
     let fichiers = ecrire_sources(&jeu, dossier_travail)?;
     let plantes = jeu.doublons_plantes.clone();
+    drop(modeles);
     let mut mesure = MesureBench {
         lieux: jeu.total(),
         sources: fichiers.len(),
@@ -112,6 +122,7 @@ pub async fn lancer(
         import::importer(store, &demande, referentiel).await?;
     }
     mesure.import = debut.elapsed();
+    tracing::info!(rss = ?memoire_courante_mio(), hwm = ?memoire_max_mio(), "memory after imports");
 
     let debut = Instant::now();
     let rapport = consolidation::consolider(store, &maillage_dedup::Options::default()).await?;
@@ -136,6 +147,5 @@ pub async fn lancer(
         })
         .count();
     mesure.memoire_max_mio = memoire_max_mio();
-    let _ = demo::ENTREES.len();
     Ok(mesure)
 }

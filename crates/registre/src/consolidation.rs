@@ -40,7 +40,9 @@ pub fn regrouper_et_fusionner(
             lieu: &r.lieu,
         })
         .collect();
-    let groupes = maillage_dedup::regrouper(&fiches, options);
+    let t = std::time::Instant::now();
+    let (groupes, stats) = maillage_dedup::regrouper_avec_statistiques(&fiches, options);
+    tracing::info!(ms = t.elapsed().as_millis() as u64, pairs = stats.paires_comparees, "grouped");
     let mut rapport = RapportConsolidation {
         enregistrements: records.len(),
         groupes: groupes.len(),
@@ -99,9 +101,19 @@ pub fn regrouper_et_fusionner(
 /// Rebuilds the published registry from every source record, in one
 /// transaction.
 pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportConsolidation> {
+    let t = std::time::Instant::now();
     let records = store.source_records().await?;
+    tracing::info!(records = records.len(), ms = t.elapsed().as_millis() as u64, "source records loaded");
+    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory after load");
+    let t = std::time::Instant::now();
     let (publies, rapport) = regrouper_et_fusionner(&records, options);
+    tracing::info!(groups = publies.len(), ms = t.elapsed().as_millis() as u64, "grouped and merged");
+    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory after merge");
+    drop(records);
+    let t = std::time::Instant::now();
     store.replace_registry(&publies).await?;
+    tracing::info!(ms = t.elapsed().as_millis() as u64, "published registry replaced");
+    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory after replace");
     Ok(rapport)
 }
 

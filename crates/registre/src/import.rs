@@ -297,13 +297,19 @@ fn valider_en_parallele(
     let un = |mut brut: LieuBrut| -> Valide {
         let ligne = brut.line;
         let mut issues = v0::migrer(&mut brut);
-        if let (Some(date), false) = (date_par_defaut, brut.has("date_maj")) {
-            brut.set("date_maj", date.format("%Y-%m-%d").to_string());
-            issues.push(Issue::avertissement(
-                "date_maj_absente",
-                "date_maj",
-                "la source ne donne pas de date de mise à jour : la date de l'import est utilisée",
-            ));
+        if let Some(date) = date_par_defaut {
+            let lue = brut.get("date_maj").map(|d| (d.to_string(), validation::lire_date(d).is_some()));
+            let message = match lue {
+                None => Some("la source ne donne pas de date de mise à jour : la date de l'import est utilisée".to_string()),
+                Some((texte, false)) => Some(format!(
+                    "date de mise à jour « {texte} » illisible : la date de l'import est utilisée"
+                )),
+                Some((_, true)) => None,
+            };
+            if let Some(message) = message {
+                brut.set("date_maj", date.format("%Y-%m-%d").to_string());
+                issues.push(Issue::avertissement("date_maj_remplacee", "date_maj", message));
+            }
         }
         if !brut.has("source") {
             brut.set("source", nom_source);
@@ -359,7 +365,9 @@ pub async fn importer(
     demande: &Demande,
     referentiel: &Referentiel,
 ) -> Resultat<Rapport> {
+    let t = std::time::Instant::now();
     let prep = preparer(demande, referentiel)?;
+    tracing::info!(source = %prep.source, records = prep.lieux.len(), ms = t.elapsed().as_millis() as u64, "prepared");
     if prep.valides() == 0 && prep.lus() > 0 {
         // Almost always a changed format upstream: never wipe a source's
         // places because its new file is unreadable.
@@ -416,6 +424,7 @@ pub async fn importer(
                 .filter(|i| i.severity == Gravite::Avertissement)
                 .count() as u64,
         };
+        let t = std::time::Instant::now();
         store
             .apply_import(&ImportChange {
                 source: prep.source.clone(),
@@ -424,6 +433,7 @@ pub async fn importer(
                 run,
             })
             .await?;
+        tracing::info!(ms = t.elapsed().as_millis() as u64, "import applied");
     }
     rapport.preparation = prep;
     Ok(rapport)

@@ -462,6 +462,24 @@ pub fn transformer(
             }
         }
         if let Some(a) = lieu.get("adresse").map(str::to_string) {
+            // Sources that write the postcode only inside the postal address
+            // (`8 rue de la Boétie - 33000 Bordeaux`): take it before the
+            // address is cleaned, rather than lose the place.
+            let cp_valide = lieu
+                .get("code_postal")
+                .is_some_and(|c| c.len() == 5 && c.bytes().all(|b| b.is_ascii_digit()));
+            if !cp_valide || !lieu.has("commune") {
+                if let Some(i) = debut_code_postal(&a, None) {
+                    if let (false, Some(cp)) = (cp_valide, a.get(i..i + 5)) {
+                        lieu.set("code_postal", cp.to_string());
+                    }
+                    // …and the commune written after it.
+                    let commune = a.get(i + 5..).unwrap_or_default().trim_matches([' ', '-', ',', '–']);
+                    if !lieu.has("commune") && !commune.is_empty() {
+                        lieu.set("commune", commune.to_string());
+                    }
+                }
+            }
             let propre = nettoyer_adresse(&a, lieu.get("code_postal"));
             if !propre.is_empty() {
                 lieu.set("adresse", propre);

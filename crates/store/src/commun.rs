@@ -12,7 +12,7 @@ use std::collections::HashSet;
 /// Rows per page when reading large tables (bounded memory per query).
 pub(crate) const PAGE_SOURCE_RECORDS: usize = 10_000;
 pub(crate) const PAGE_REGISTRE: usize = 2_000;
-/// Ids per `DELETE … IN (…)` statement.
+/// Ids per `DELETE` statement.
 pub(crate) const PAQUET_SUPPRESSIONS: usize = 5_000;
 
 /// Rows per multi-row INSERT so that bound parameters stay under the limit.
@@ -216,7 +216,8 @@ pub(crate) const COLONNES_RUN: &str = "id, source_name, at, files, rows_read, ro
      rows_rejected, added, changed, removed, warnings";
 
 /// The operations, written once, expanded for each backend.
-/// `$store` has a field `pool: sqlx::Pool<$db>` and the bulk writers
+/// `$store` has a field `pool: sqlx::Pool<$db>`, `condition_dans` (a
+/// "column in list" condition) and the bulk writers
 /// `ecrire_source_records` and `ecrire_registre` (see [`ecritures_multilignes`]).
 macro_rules! operations {
     ($store:ident, $db:ty) => {
@@ -257,12 +258,8 @@ macro_rules! operations {
                         "DELETE FROM source_records WHERE source_name = ",
                     );
                     qb.push_bind(change.source.clone());
-                    qb.push(" AND id IN (");
-                    let mut sep = qb.separated(", ");
-                    for id in paquet {
-                        sep.push_bind(id.clone());
-                    }
-                    qb.push(")");
+                    qb.push(" AND ");
+                    Self::condition_dans(&mut qb, "id", paquet.to_vec());
                     qb.build()
                         .execute(&mut *tx)
                         .await
@@ -447,12 +444,8 @@ macro_rules! operations {
                         ("code_insee", &filtre.codes_insee),
                     ] {
                         if let Some(liste) = liste {
-                            qb.push(format!(" AND {colonne} IN ("));
-                            let mut sep = qb.separated(", ");
-                            for v in liste {
-                                sep.push_bind(v.clone());
-                            }
-                            qb.push(")");
+                            qb.push(" AND ");
+                            Self::condition_dans(&mut qb, colonne, liste.clone());
                         }
                     }
                     qb.push(" ORDER BY id LIMIT ").push_bind(page as i64);
@@ -495,13 +488,14 @@ macro_rules! operations {
                     .map(|(i, p)| (p.lieu.id.to_string(), i))
                     .collect();
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT lieu_id, source_name, source_id FROM registry_members WHERE lieu_id IN (",
+                    "SELECT lieu_id, source_name, source_id FROM registry_members WHERE ",
                 );
-                let mut sep = qb.separated(", ");
-                for p in lieux.iter() {
-                    sep.push_bind(p.lieu.id.to_string());
-                }
-                qb.push(") ORDER BY lieu_id, position");
+                Self::condition_dans(
+                    &mut qb,
+                    "lieu_id",
+                    lieux.iter().map(|p| p.lieu.id.to_string()).collect(),
+                );
+                qb.push(" ORDER BY lieu_id, position");
                 let rows = qb
                     .build()
                     .fetch_all(&self.pool)

@@ -50,6 +50,19 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// `colonne = ANY($n)` with one array: a long `IN ($1, …)` list makes the
+    /// planner expect most of a freshly loaded (not yet analysed) table and
+    /// scan it all, once per page.
+    fn condition_dans(
+        qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+        colonne: &str,
+        valeurs: Vec<String>,
+    ) {
+        qb.push(colonne).push(" = ANY(").push_bind(valeurs).push(")");
+    }
+}
+
 operations!(PgStore, sqlx::Postgres);
 
 /// One column of a batch, as a PostgreSQL array.

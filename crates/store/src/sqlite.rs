@@ -75,5 +75,21 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// `colonne IN ($1, $2, …)`: SQLite searches the index once per value.
+    fn condition_dans(
+        qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+        colonne: &str,
+        valeurs: Vec<String>,
+    ) {
+        qb.push(colonne).push(" IN (");
+        let mut sep = qb.separated(", ");
+        for v in valeurs {
+            sep.push_bind(v);
+        }
+        qb.push(")");
+    }
+}
+
 operations!(SqliteStore, sqlx::Sqlite);
 ecritures_multilignes!(SqliteStore, sqlx::Sqlite, MAX_PARAMETRES);

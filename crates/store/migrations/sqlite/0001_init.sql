@@ -94,8 +94,11 @@ CREATE INDEX registry_group_id ON registry (group_id);
 
 -- Provenance: the source records each published place came from, in order.
 -- A source record belongs to at most one published place.
+-- No FOREIGN KEY to registry: replace_registry writes both tables in one
+-- transaction, and without it `DELETE FROM registry` is SQLite's fast
+-- truncation instead of one child lookup per place.
 CREATE TABLE registry_members (
-    lieu_id TEXT NOT NULL, -- registry.id; no FOREIGN KEY: see below
+    lieu_id TEXT NOT NULL,
     position BIGINT NOT NULL,
     source_name TEXT NOT NULL,
     source_id TEXT NOT NULL,
