@@ -187,11 +187,11 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             if let Some(chemin) = report {
                 let f = std::fs::File::create(&chemin)
                     .with_context(|| format!("création de {}", chemin.display()))?;
-                consolidation::ecrire_rapport_csv(std::io::BufWriter::new(f), &c.lignes)?;
+                consolidation::ecrire_rapport_csv(std::io::BufWriter::new(f), &c.affectations)?;
                 println!(
                     "Rapport de dédoublonnage : {} ({} lignes)",
                     chemin.display(),
-                    c.lignes.len()
+                    c.affectations.len()
                 );
             }
         }

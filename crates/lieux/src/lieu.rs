@@ -335,12 +335,13 @@ impl Lieu {
         CHAMPS.iter().map(|c| self.valeur(c)).collect()
     }
 
-    /// Stable fingerprint of the published content (used to tell "changed"
-    /// from "unchanged" on re-import).
+    /// Stable fingerprint of the content (used to tell "changed" from
+    /// "unchanged" on re-import). The id is left out: it is the key, and a
+    /// place published under another id keeps the fingerprint of its content.
     pub fn empreinte(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        for cell in self.ligne() {
+        for cell in CHAMPS.iter().skip(1).map(|c| self.valeur(c)) {
             h.update(cell.as_bytes());
             h.update([0x1f]);
         }
@@ -411,6 +412,8 @@ mod tests {
         let a = Lieu::minimal("a", "n", "c", "33000", "x", date());
         let mut b = a.clone();
         assert_eq!(a.empreinte(), b.empreinte());
+        b.id = "autre-id".into();
+        assert_eq!(a.empreinte(), b.empreinte(), "the id is the key, not content");
         b.nom = "autre".into();
         assert_ne!(a.empreinte(), b.empreinte());
     }

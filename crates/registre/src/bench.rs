@@ -130,7 +130,7 @@ pub async fn lancer(
     mesure.lieux_publies = rapport.groupes;
     mesure.groupes_fusionnes = rapport.groupes_fusionnes;
     let groupe_de: HashMap<(&str, &str), &str> = rapport
-        .lignes
+        .affectations
         .iter()
         .map(|l| {
             (

@@ -2,19 +2,16 @@
 //!
 //! Every source record lands in exactly one group; each group becomes one
 //! published place that keeps its provenance (the source records it merges).
+//! A place found in one source only is published as that record under its
+//! published id, copied inside the database; only merged groups are rebuilt
+//! here. Grouping reads a light view of the records (no long free texts), so
+//! a national registry fits in memory.
 
 use crate::Resultat;
 use maillage_dedup::{Fiche, Options};
-use maillage_store::{Provenance, PublishedLieu, SourceRecord, Store};
-
-/// One row of the de-duplication report: where each source record went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LigneRapport {
-    pub group_id: String,
-    pub source: String,
-    pub source_id: String,
-    pub published_id: String,
-}
+use maillage_store::{Affectation, Provenance, PublishedLieu, SourceRecord, Store};
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 #[derive(Debug, Default)]
 pub struct RapportConsolidation {
@@ -24,15 +21,21 @@ pub struct RapportConsolidation {
     pub groupes_fusionnes: usize,
     /// Source records absorbed into another published place.
     pub doublons: usize,
-    pub lignes: Vec<LigneRapport>,
+    /// Candidate pairs scored by the duplicate detection.
+    pub paires_comparees: usize,
+    /// Where each source record went, ordered by (group, source, id).
+    pub affectations: Vec<Affectation>,
 }
 
-/// Groups and merges records in memory (used by the store-backed
-/// [`consolider`] and by the benchmark).
-pub fn regrouper_et_fusionner(
+/// Groups the (light) source records and decides, for each, its group and
+/// published id. Returns the assignments and the merged groups (indices
+/// into `records`).
+fn regrouper(
     records: &[SourceRecord],
     options: &Options,
-) -> (Vec<PublishedLieu>, RapportConsolidation) {
+    rapport: &mut RapportConsolidation,
+    ids_publies: &mut HashSet<String>,
+) -> (Vec<Affectation>, Vec<Vec<usize>>) {
     let fiches: Vec<Fiche> = records
         .iter()
         .map(|r| Fiche {
@@ -40,49 +43,114 @@ pub fn regrouper_et_fusionner(
             lieu: &r.lieu,
         })
         .collect();
-    let t = std::time::Instant::now();
     let (groupes, stats) = maillage_dedup::regrouper_avec_statistiques(&fiches, options);
-    tracing::info!(ms = t.elapsed().as_millis() as u64, pairs = stats.paires_comparees, "grouped");
-    let mut rapport = RapportConsolidation {
-        enregistrements: records.len(),
-        groupes: groupes.len(),
-        ..RapportConsolidation::default()
-    };
-    let mut publies = Vec::with_capacity(groupes.len());
-    let mut ids_publies = std::collections::HashSet::new();
+    rapport.enregistrements = records.len();
+    rapport.groupes = groupes.len();
+    rapport.paires_comparees = stats.paires_comparees;
+    let mut affectations = Vec::with_capacity(records.len());
+    let mut fusions = Vec::new();
     for groupe in &groupes {
-        let membres: Vec<Fiche> = groupe
-            .membres
-            .iter()
-            .filter_map(|&i| fiches.get(i).copied())
-            .collect();
+        let membres: Vec<Fiche> = groupe.membres.iter().filter_map(|&i| fiches.get(i).copied()).collect();
         if membres.is_empty() {
             continue;
         }
-        if membres.len() > 1 {
-            rapport.groupes_fusionnes += 1;
-            rapport.doublons += membres.len() - 1;
-        }
-        let mut lieu = maillage_dedup::fusionner(&membres, options);
         let mut id = maillage_dedup::identifiant_publie(&membres);
         // Published ids are unique by construction; keep the guarantee even
         // if two groups ever produce the same one.
-        if !ids_publies.insert(id.clone()) {
-            id = format!("{id}-{}", &groupe.id[..8.min(groupe.id.len())]);
-            ids_publies.insert(id.clone());
+        if ids_publies.contains(&id) {
+            id = format!("{id}-{}", groupe.id.get(..8).unwrap_or(&groupe.id));
         }
-        lieu.id = id.as_str().into();
+        ids_publies.insert(id.clone());
+        let copie = membres.len() == 1;
+        if !copie {
+            rapport.groupes_fusionnes += 1;
+            rapport.doublons += membres.len() - 1;
+            fusions.push(groupe.membres.clone());
+        }
         for m in &membres {
-            rapport.lignes.push(LigneRapport {
-                group_id: groupe.id.clone(),
+            affectations.push(Affectation {
                 source: m.source.to_string(),
                 source_id: m.lieu.id.to_string(),
+                group_id: groupe.id.clone(),
                 published_id: id.clone(),
+                copie,
             });
         }
-        publies.push(PublishedLieu {
+    }
+    (affectations, fusions)
+}
+
+/// Rebuilds the published registry from every source record, in one
+/// transaction.
+pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportConsolidation> {
+    let mut rapport = RapportConsolidation::default();
+    // Duplicates are local: group one département at a time, so memory is
+    // bounded by the largest département, not by the country.
+    let t = Instant::now();
+    let mut affectations: Vec<Affectation> = Vec::new();
+    let mut cles: Vec<(String, String)> = Vec::new();
+    let mut tailles_fusions: Vec<usize> = Vec::new();
+    let mut ids_publies: HashSet<String> = HashSet::new();
+    let mut lecture = std::time::Duration::ZERO;
+    for departement in store.departements_des_sources().await? {
+        let tl = Instant::now();
+        let legers = store.source_records_pour_regroupement(departement.as_deref()).await?;
+        lecture += tl.elapsed();
+        let mut partiel = RapportConsolidation::default();
+        let (a, fusions) = regrouper(&legers, options, &mut partiel, &mut ids_publies);
+        rapport.enregistrements += partiel.enregistrements;
+        rapport.groupes += partiel.groupes;
+        rapport.groupes_fusionnes += partiel.groupes_fusionnes;
+        rapport.doublons += partiel.doublons;
+        rapport.paires_comparees += partiel.paires_comparees;
+        affectations.extend(a);
+        for groupe in &fusions {
+            tailles_fusions.push(groupe.len());
+            cles.extend(
+                groupe
+                    .iter()
+                    .filter_map(|&i| legers.get(i))
+                    .map(|r| (r.source.clone(), r.lieu.id.to_string())),
+            );
+        }
+    }
+    tracing::info!(records = rapport.enregistrements, groups = rapport.groupes, pairs = rapport.paires_comparees, ms = t.elapsed().as_millis() as u64, lecture_ms = lecture.as_millis() as u64, "grouped");
+    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory");
+
+    // Merged groups: read their members in full, merge.
+    let t = Instant::now();
+    let complets = store.source_records_par_cles(&cles).await?;
+    let par_cle: HashMap<(&str, &str), &SourceRecord> = complets
+        .iter()
+        .map(|r| ((r.source.as_str(), r.lieu.id.as_str()), r))
+        .collect();
+    let mut id_publie: HashMap<(&str, &str), (&str, &str)> = HashMap::new();
+    for a in affectations.iter().filter(|a| !a.copie) {
+        id_publie.insert((a.source.as_str(), a.source_id.as_str()), (a.published_id.as_str(), a.group_id.as_str()));
+    }
+    let mut fusionnes = Vec::with_capacity(tailles_fusions.len());
+    let mut a_fusionner = cles.iter();
+    for &taille in &tailles_fusions {
+        let membres: Vec<Fiche> = a_fusionner
+            .by_ref()
+            .take(taille)
+            .filter_map(|(s, id)| par_cle.get(&(s.as_str(), id.as_str())))
+            .map(|r| Fiche {
+                source: r.source.as_str(),
+                lieu: &r.lieu,
+            })
+            .collect();
+        let Some(premier) = membres.first() else {
+            continue;
+        };
+        let Some(&(publie, group_id)) = id_publie.get(&(premier.source, premier.lieu.id.as_str())) else {
+            continue;
+        };
+        let mut lieu = maillage_dedup::fusionner(&membres, options);
+        lieu.id = publie.into();
+        fusionnes.push(PublishedLieu {
             lieu,
-            group_id: groupe.id.clone(),
+            group_id: group_id.to_string(),
             members: membres
                 .iter()
                 .map(|m| Provenance {
@@ -92,37 +160,25 @@ pub fn regrouper_et_fusionner(
                 .collect(),
         });
     }
-    rapport.lignes.sort_by(|a, b| {
-        (&a.group_id, &a.source, &a.source_id).cmp(&(&b.group_id, &b.source, &b.source_id))
-    });
-    (publies, rapport)
-}
-
-/// Rebuilds the published registry from every source record, in one
-/// transaction.
-pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportConsolidation> {
-    let t = std::time::Instant::now();
-    let records = store.source_records().await?;
-    tracing::info!(records = records.len(), ms = t.elapsed().as_millis() as u64, "source records loaded");
-    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory after load");
-    let t = std::time::Instant::now();
-    let (publies, rapport) = regrouper_et_fusionner(&records, options);
-    tracing::info!(groups = publies.len(), ms = t.elapsed().as_millis() as u64, "grouped and merged");
-    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory after merge");
-    drop(records);
-    let t = std::time::Instant::now();
-    store.replace_registry(&publies).await?;
+    tracing::info!(merged = fusionnes.len(), ms = t.elapsed().as_millis() as u64, "merged");
+    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory");
+    let t = Instant::now();
+    store.publish_groups(&affectations, &fusionnes).await?;
     tracing::info!(ms = t.elapsed().as_millis() as u64, "published registry replaced");
-    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory after replace");
+    drop(fusionnes);
+    drop(id_publie);
+    drop(par_cle);
+    affectations.sort_by(|a, b| (&a.group_id, &a.source, &a.source_id).cmp(&(&b.group_id, &b.source, &b.source_id)));
+    rapport.affectations = affectations;
     Ok(rapport)
 }
 
 /// Writes the de-duplication report: `group_id,source,source_id,published_id`.
-pub fn ecrire_rapport_csv<W: std::io::Write>(w: W, lignes: &[LigneRapport]) -> csv::Result<()> {
+pub fn ecrire_rapport_csv<W: std::io::Write>(w: W, affectations: &[Affectation]) -> csv::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["group_id", "source", "source_id", "published_id"])?;
-    for l in lignes {
-        out.write_record([&l.group_id, &l.source, &l.source_id, &l.published_id])?;
+    for a in affectations {
+        out.write_record([&a.group_id, &a.source, &a.source_id, &a.published_id])?;
     }
     out.flush()?;
     Ok(())

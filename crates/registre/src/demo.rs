@@ -214,7 +214,7 @@ pub async fn construire(
         })?;
     rapport.fichiers_ecrits.push((chemin, n as usize));
     let (chemin, w) = creer("doublons.csv")?;
-    consolidation::ecrire_rapport_csv(w, &rapport.consolidation.lignes).map_err(|e| {
+    consolidation::ecrire_rapport_csv(w, &rapport.consolidation.affectations).map_err(|e| {
         Erreur::Ecriture {
             fichier: chemin.display().to_string(),
             raison: e.to_string(),
@@ -222,6 +222,6 @@ pub async fn construire(
     })?;
     rapport
         .fichiers_ecrits
-        .push((chemin, rapport.consolidation.lignes.len()));
+        .push((chemin, rapport.consolidation.affectations.len()));
     Ok(rapport)
 }

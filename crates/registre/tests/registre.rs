@@ -245,7 +245,7 @@ async fn consolidation_merges_the_same_places_published_twice() {
     let fusionnes = publies.iter().filter(|p| p.members.len() == 2).count();
     assert_eq!(fusionnes, r.groupes_fusionnes);
     // Every source record is in the report exactly once.
-    assert_eq!(r.lignes.len(), 24);
+    assert_eq!(r.affectations.len(), 24);
 }
 
 #[tokio::test]
@@ -323,4 +323,28 @@ async fn export_by_territory_keeps_only_that_territory() {
     .await
     .expect_err("unknown territory");
     assert!(err.to_string().contains("ZZ"));
+}
+
+/// Consolidation publishes a place found in one source only as that source
+/// record (copied by the store, not rebuilt): merging a group of one must
+/// therefore change nothing.
+#[test]
+fn merging_a_single_record_changes_nothing() {
+    let options = maillage_dedup::Options::default();
+    let mut n = 0;
+    for entree in ENTREES {
+        let prep = import::preparer(&entree.demande(&donnees()), referentiel()).expect("prepare");
+        for lieu in &prep.lieux {
+            let fiche = maillage_dedup::Fiche {
+                source: entree.source,
+                lieu,
+            };
+            let mut fusion = maillage_dedup::fusionner(&[fiche], &options);
+            assert_eq!(fusion.id.as_str(), maillage_dedup::identifiant_publie(&[fiche]));
+            fusion.id = lieu.id.clone();
+            assert_eq!(&fusion, lieu, "{} / {}", entree.source, lieu.id);
+            n += 1;
+        }
+    }
+    assert!(n > 2500);
 }

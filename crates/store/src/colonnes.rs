@@ -62,6 +62,34 @@ pub(crate) fn liste_colonnes(prefixe: &str) -> String {
         .join(", ")
 }
 
+/// The columns grouping needs; the long free texts (descriptions, hours,
+/// links) and the fingerprint are read as NULL/empty, which keeps a national
+/// registry small in memory while duplicates are searched.
+pub(crate) fn liste_colonnes_regroupement() -> String {
+    const INUTILES: [&str; 7] = [
+        "horaires",
+        "presentation_resume",
+        "presentation_detail",
+        "structure_parente",
+        "autres_formations_labels",
+        "fiche_acces_libre",
+        "prise_rdv",
+    ];
+    COLONNES_LIEU
+        .iter()
+        .map(|c| {
+            if INUTILES.contains(c) {
+                format!("CAST(NULL AS TEXT) AS {c}")
+            } else if *c == "fingerprint" {
+                "'' AS fingerprint".to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `c = excluded.c, …` for every column but `id`.
 pub(crate) fn mise_a_jour_colonnes() -> String {
     COLONNES_LIEU

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 /// Rows per page when reading large tables (bounded memory per query).
 pub(crate) const PAGE_SOURCE_RECORDS: usize = 10_000;
-pub(crate) const PAGE_REGISTRE: usize = 2_000;
+pub(crate) const PAGE_REGISTRE: usize = 10_000;
 /// Ids per `DELETE` statement.
 pub(crate) const PAQUET_SUPPRESSIONS: usize = 5_000;
 
@@ -52,6 +52,35 @@ pub(crate) fn verifier_import(change: &ImportChange) -> Result<(), StoreError> {
                 change.source
             ),
         });
+    }
+    Ok(())
+}
+
+/// Published ids unique across copies and merged places; a source record
+/// copied at most once.
+pub(crate) fn verifier_affectations(
+    affectations: &[crate::Affectation],
+    fusionnes: &[PublishedLieu],
+) -> Result<(), StoreError> {
+    const OP: &str = "la préparation du registre publié";
+    let mut ids: HashSet<&str> = fusionnes.iter().map(|p| p.lieu.id.as_str()).collect();
+    let mut cles = HashSet::with_capacity(affectations.len());
+    for a in affectations.iter().filter(|a| a.copie) {
+        if !ids.insert(a.published_id.as_str()) {
+            return Err(StoreError::Conflict {
+                operation: OP,
+                detail: format!("l'identifiant publié « {} » apparaît deux fois", a.published_id),
+            });
+        }
+        if !cles.insert((a.source.as_str(), a.source_id.as_str())) {
+            return Err(StoreError::Conflict {
+                operation: OP,
+                detail: format!(
+                    "l'enregistrement « {} » de la source « {} » est publié deux fois",
+                    a.source_id, a.source
+                ),
+            });
+        }
     }
     Ok(())
 }
@@ -298,8 +327,57 @@ macro_rules! operations {
             pub(crate) async fn source_records(
                 &self,
             ) -> Result<Vec<$crate::SourceRecord>, $crate::StoreError> {
+                self.source_records_colonnes(&$crate::colonnes::liste_colonnes(""))
+                    .await
+            }
+
+
+            pub(crate) async fn departements_des_sources(
+                &self,
+            ) -> Result<Vec<Option<String>>, $crate::StoreError> {
+                sqlx::query_scalar("SELECT DISTINCT departement FROM source_records ORDER BY departement")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::commun::erreur_db("la lecture des départements des sources"))
+            }
+
+            pub(crate) async fn source_records_pour_regroupement(
+                &self,
+                departement: Option<&str>,
+            ) -> Result<Vec<$crate::SourceRecord>, $crate::StoreError> {
                 const OP: &str = "la lecture des enregistrements des sources";
-                let colonnes = $crate::colonnes::liste_colonnes("");
+                let colonnes = $crate::colonnes::liste_colonnes_regroupement();
+                let q = match departement {
+                    Some(_) => format!(
+                        "SELECT source_name, {colonnes} FROM source_records WHERE departement = $1 ORDER BY source_name, id"
+                    ),
+                    None => format!(
+                        "SELECT source_name, {colonnes} FROM source_records WHERE departement IS NULL ORDER BY source_name, id"
+                    ),
+                };
+                let mut q = sqlx::query(&q);
+                if let Some(d) = departement {
+                    q = q.bind(d.to_string());
+                }
+                let rows = q.fetch_all(&self.pool).await.map_err($crate::commun::erreur_db(OP))?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let source: String = $crate::commun::valeur(row, 0, "source_records.source_name")?;
+                    let ligne = $crate::commun::lire_lieu(row, 1, "source_records")?;
+                    out.push($crate::SourceRecord {
+                        source,
+                        lieu: ligne.en_lieu("source_records")?,
+                        fingerprint: ligne.fingerprint,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn source_records_colonnes(
+                &self,
+                colonnes: &str,
+            ) -> Result<Vec<$crate::SourceRecord>, $crate::StoreError> {
+                const OP: &str = "la lecture des enregistrements des sources";
                 let premiere = format!(
                     "SELECT source_name, {colonnes} FROM source_records \
                      ORDER BY source_name, id LIMIT $1"
@@ -563,6 +641,122 @@ macro_rules! operations {
                 .await
                 .map_err($crate::commun::erreur_db("la lecture des comptes rendus d'import"))?;
                 rows.iter().map($crate::commun::lire_run).collect()
+            }
+
+            /// Full source records for the given keys (the members of merged
+            /// groups), through a temporary key table.
+            pub(crate) async fn source_records_par_cles(
+                &self,
+                cles: &[(String, String)],
+            ) -> Result<Vec<$crate::SourceRecord>, $crate::StoreError> {
+                const OP: &str = "la lecture des enregistrements à fusionner";
+                let mut conn = self.pool.acquire().await.map_err($crate::commun::erreur_db(OP))?;
+                for sql in [
+                    "CREATE TEMP TABLE IF NOT EXISTS cles_lecture (source_name TEXT NOT NULL, id TEXT NOT NULL)",
+                    "DELETE FROM cles_lecture",
+                ] {
+                    sqlx::query(sql).execute(&mut *conn).await.map_err($crate::commun::erreur_db(OP))?;
+                }
+                for paquet in cles.chunks($crate::commun::lignes_par_insert(30_000, 2)) {
+                    let mut qb = sqlx::QueryBuilder::new("INSERT INTO cles_lecture (source_name, id) ");
+                    qb.push_values(paquet, |mut b, (source, id)| {
+                        b.push_bind(source.clone()).push_bind(id.clone());
+                    });
+                    qb.build().execute(&mut *conn).await.map_err($crate::commun::erreur_db(OP))?;
+                }
+                let rows = sqlx::query(&format!(
+                    "SELECT s.source_name, {} FROM source_records s \
+                     JOIN cles_lecture c ON c.source_name = s.source_name AND c.id = s.id \
+                     ORDER BY s.source_name, s.id",
+                    $crate::colonnes::liste_colonnes("s.")
+                ))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let source: String = $crate::commun::valeur(row, 0, "source_records.source_name")?;
+                    let ligne = $crate::commun::lire_lieu(row, 1, "source_records")?;
+                    out.push($crate::SourceRecord {
+                        source,
+                        lieu: ligne.en_lieu("source_records")?,
+                        fingerprint: ligne.fingerprint,
+                    });
+                }
+                sqlx::query("DROP TABLE cles_lecture")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
+                Ok(out)
+            }
+
+            /// One transaction: the published registry becomes the merged
+            /// places `fusionnes` plus, for every `Affectation` marked `copie`,
+            /// the source record itself under its published id — copied inside
+            /// the database, so a national registry never crosses the wire twice.
+            pub(crate) async fn publish_groups(
+                &self,
+                affectations: &[$crate::Affectation],
+                fusionnes: &[$crate::PublishedLieu],
+            ) -> Result<(), $crate::StoreError> {
+                const OP: &str = "la publication du registre";
+                let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
+                for sql in [
+                    "DELETE FROM registry_members",
+                    "DELETE FROM registry",
+                    "CREATE TEMP TABLE IF NOT EXISTS affectations (source_name TEXT NOT NULL, id TEXT NOT NULL, \
+                     group_id TEXT NOT NULL, published_id TEXT NOT NULL, position BIGINT NOT NULL)",
+                    "DELETE FROM affectations",
+                ] {
+                    sqlx::query(sql).execute(&mut *tx).await.map_err($crate::commun::erreur_db(OP))?;
+                }
+                let copies: Vec<&$crate::Affectation> = affectations.iter().filter(|a| a.copie).collect();
+                for paquet in copies.chunks($crate::commun::lignes_par_insert(30_000, 5)) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO affectations (source_name, id, group_id, published_id, position) ",
+                    );
+                    qb.push_values(paquet, |mut b, a| {
+                        b.push_bind(a.source.clone())
+                            .push_bind(a.source_id.clone())
+                            .push_bind(a.group_id.clone())
+                            .push_bind(a.published_id.clone())
+                            .push_bind(0_i64);
+                    });
+                    qb.build().execute(&mut *tx).await.map_err($crate::commun::erreur_db(OP))?;
+                }
+                let autres: Vec<&str> = $crate::COLONNES_LIEU.iter().copied().filter(|c| *c != "id").collect();
+                let colonnes_s: Vec<String> = autres.iter().map(|c| format!("s.{c}")).collect();
+                let copie = format!(
+                    "INSERT INTO registry (group_id, id, {}) SELECT a.group_id, a.published_id, {} \
+                     FROM affectations a JOIN source_records s ON s.source_name = a.source_name AND s.id = a.id",
+                    autres.join(", "),
+                    colonnes_s.join(", ")
+                );
+                let r = sqlx::query(&copie).execute(&mut *tx).await.map_err($crate::commun::erreur_db(OP))?;
+                if r.rows_affected() != copies.len() as u64 {
+                    return Err($crate::StoreError::Invalid {
+                        operation: OP,
+                        detail: format!(
+                            "{} enregistrements de sources à publier, {} trouvés : la base a changé pendant la consolidation",
+                            copies.len(),
+                            r.rows_affected()
+                        ),
+                    });
+                }
+                sqlx::query(
+                    "INSERT INTO registry_members (lieu_id, position, source_name, source_id) \
+                     SELECT published_id, position, source_name, id FROM affectations",
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                sqlx::query("DROP TABLE affectations")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
+                Self::ecrire_registre(&mut *tx, fusionnes).await?;
+                tx.commit().await.map_err($crate::commun::erreur_db(OP))?;
+                Ok(())
             }
         }
     };

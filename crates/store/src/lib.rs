@@ -50,6 +50,18 @@ enum Inner {
     Postgres(postgres::PgStore),
 }
 
+/// Where one source record goes in the published registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Affectation {
+    pub source: String,
+    pub source_id: String,
+    pub group_id: String,
+    pub published_id: String,
+    /// Published as is (a group of one): the store copies the source record.
+    /// Otherwise the record is a member of a merged place given separately.
+    pub copie: bool,
+}
+
 /// What one source said about one place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
@@ -244,6 +256,45 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(s) => s.replace_registry(lieux).await,
             Inner::Postgres(s) => s.replace_registry(lieux).await,
+        }
+    }
+
+    /// The distinct départements of the source records (`None` when a
+    /// record's département is unknown).
+    pub async fn departements_des_sources(&self) -> Result<Vec<Option<String>>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.departements_des_sources().await,
+            Inner::Postgres(s) => s.departements_des_sources().await,
+        }
+    }
+
+    /// The source records of one département (`None`: of unknown
+    /// département) with only what grouping needs (long free texts and
+    /// fingerprints left empty), ordered by (source, source_id).
+    pub async fn source_records_pour_regroupement(&self, departement: Option<&str>) -> Result<Vec<SourceRecord>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.source_records_pour_regroupement(departement).await,
+            Inner::Postgres(s) => s.source_records_pour_regroupement(departement).await,
+        }
+    }
+
+    /// The full source records for these (source, source_id) keys.
+    pub async fn source_records_par_cles(&self, cles: &[(String, String)]) -> Result<Vec<SourceRecord>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.source_records_par_cles(cles).await,
+            Inner::Postgres(s) => s.source_records_par_cles(cles).await,
+        }
+    }
+
+    /// Publishes the registry in one transaction: the merged places as
+    /// given, and every other place as a copy of its source record under its
+    /// published id (`Affectation::copie`), done inside the database.
+    pub async fn publish_groups(&self, affectations: &[Affectation], fusionnes: &[PublishedLieu]) -> Result<(), StoreError> {
+        commun::verifier_registre(fusionnes)?;
+        commun::verifier_affectations(affectations, fusionnes)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.publish_groups(affectations, fusionnes).await,
+            Inner::Postgres(s) => s.publish_groups(affectations, fusionnes).await,
         }
     }
 

@@ -59,7 +59,10 @@ impl PgStore {
         colonne: &str,
         valeurs: Vec<String>,
     ) {
-        qb.push(colonne).push(" = ANY(").push_bind(valeurs).push(")");
+        qb.push(colonne)
+            .push(" = ANY(")
+            .push_bind(valeurs)
+            .push(")");
     }
 }
 

@@ -894,7 +894,7 @@ async fn unicode_et_guillemets(ctx: &Ctx) {
 }
 
 async fn gros_volume_pagine(ctx: &Ctx) {
-    // More rows than one read page (10,000 records, 2,000 published places)
+    // More rows than one read page (10,000 records or published places)
     // and than one INSERT statement.
     let s = &ctx.store;
     let hinaura = lieux_reels("hinaura-2021.v0.json");
@@ -914,23 +914,23 @@ async fn gros_volume_pagine(ctx: &Ctx) {
     for (r, l) in records.iter().zip(&lieux) {
         assert_eq!(&r.lieu, l);
     }
-    let publies: Vec<PublishedLieu> = lieux[..4_500]
+    let publies: Vec<PublishedLieu> = lieux[..10_200]
         .iter()
         .map(|l| publie_seul(l, "volume"))
         .collect();
     s.replace_registry(&publies).await.expect("replace");
-    assert_eq!(s.registry_count().await.expect("count"), 4_500);
+    assert_eq!(s.registry_count().await.expect("count"), 10_200);
     assert_eq!(
         s.registry(&FiltreRegistre::default()).await.expect("all"),
         publies
     );
     let f = FiltreRegistre {
-        limit: Some(2_345),
+        limit: Some(10_123),
         ..FiltreRegistre::default()
     };
     assert_eq!(
         s.registry(&f).await.expect("limit"),
-        publies[..2_345].to_vec()
+        publies[..10_123].to_vec()
     );
 }
 
