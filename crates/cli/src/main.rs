@@ -119,6 +119,18 @@ enum Commande {
         #[arg(long, default_value_t = 42)]
         graine: u64,
     },
+    /// (interne) Écrit le jeu synthétique du banc d'essai dans un dossier.
+    #[command(hide = true)]
+    BenchGenerer {
+        #[arg(long)]
+        lieux: usize,
+        #[arg(long)]
+        graine: u64,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        dossier: PathBuf,
+    },
 }
 
 fn delimiteur(c: Option<char>) -> anyhow::Result<Option<u8>> {
@@ -355,15 +367,35 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             let referentiel = referentiel()?;
             for n in lieux {
                 let dossier = tempfile_dir()?;
+                // Generation runs in a child process: the memory figure is
+                // the pipeline's own.
+                let debut = std::time::Instant::now();
+                let statut = std::process::Command::new(std::env::current_exe()?)
+                    .arg("bench-generer")
+                    .arg("--lieux")
+                    .arg(n.to_string())
+                    .arg("--graine")
+                    .arg(graine.to_string())
+                    .arg("--data")
+                    .arg(&donnees)
+                    .arg("--dossier")
+                    .arg(&dossier)
+                    .status()
+                    .context("lancement du générateur")?;
+                anyhow::ensure!(
+                    statut.success(),
+                    "le générateur du jeu synthétique a échoué"
+                );
+                let generation = debut.elapsed();
                 let url = if cli.database_url == "sqlite://maillage.db" {
                     format!("sqlite://{}", dossier.join("bench.db").display())
                 } else {
                     cli.database_url.clone()
                 };
                 let store = ouvrir(&url).await?;
-                let m = bench::lancer(&store, referentiel, &donnees, &dossier, n, graine).await?;
+                let m = bench::mesurer(&store, referentiel, &dossier).await?;
                 println!(
-                    "bench lieux={} sources={} import={:.2}s consolidation={:.2}s total={:.2}s ({:.0} lieux/s) publies={} groupes_fusionnes={} doublons_plantes={} retrouves={} ({:.1} %) memoire_max={} Mio [generation {:.2}s non comptee]",
+                    "bench lieux={} sources={} import={:.2}s consolidation={:.2}s total={:.2}s ({:.0} lieux/s) publies={} groupes_fusionnes={} doublons_plantes={} retrouves={} ({:.1} %) memoire_max={} Mio [generation {:.2}s, processus a part, non comptee]",
                     m.lieux,
                     m.sources,
                     m.import.as_secs_f64(),
@@ -376,10 +408,20 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
                     m.doublons_retrouves,
                     100.0 * m.doublons_retrouves as f64 / (m.doublons_plantes.max(1) as f64),
                     m.memoire_max_mio.map(|x| x.to_string()).unwrap_or_else(|| "?".into()),
-                    m.generation.as_secs_f64(),
+                    generation.as_secs_f64(),
                 );
+                store.close().await;
                 let _ = std::fs::remove_dir_all(&dossier);
             }
+        }
+        Commande::BenchGenerer {
+            lieux,
+            graine,
+            data,
+            dossier,
+        } => {
+            let donnees = data.unwrap_or_else(demo::dossier_donnees_par_defaut);
+            bench::generer_fichiers(referentiel()?, &donnees, &dossier, lieux, graine)?;
         }
     }
     Ok(())

@@ -413,7 +413,11 @@ mod tests {
         let mut b = a.clone();
         assert_eq!(a.empreinte(), b.empreinte());
         b.id = "autre-id".into();
-        assert_eq!(a.empreinte(), b.empreinte(), "the id is the key, not content");
+        assert_eq!(
+            a.empreinte(),
+            b.empreinte(),
+            "the id is the key, not content"
+        );
         b.nom = "autre".into();
         assert_ne!(a.empreinte(), b.empreinte());
     }

@@ -87,39 +87,98 @@ fn ecrire_sources(
     Ok(fichiers)
 }
 
-/// Runs the benchmark for `total` places on `store` (which should be empty).
-pub async fn lancer(
-    store: &Store,
+/// Generates the synthetic set and writes it to `dossier`: one standard CSV
+/// per source, and `doublons-plantes.csv` (source_a,id_a,source_b,id_b).
+/// The CLI runs this in a child process so that the benchmark's memory
+/// figure is the pipeline's alone.
+pub fn generer_fichiers(
     referentiel: &Referentiel,
     donnees: &Path,
-    dossier_travail: &Path,
+    dossier: &Path,
     total: usize,
     graine: u64,
-) -> Resultat<MesureBench> {
-    let debut = Instant::now();
+) -> Resultat<()> {
     let modeles = modeles_reels(referentiel, donnees);
     // ~20 sources as nationally; one file per source.
     let jeu = synthetique::generer(&modeles, referentiel, total, 0.05, 20, graine);
-    let fichiers = ecrire_sources(&jeu, dossier_travail)?;
-    let plantes = jeu.doublons_plantes.clone();
-    drop(modeles);
+    ecrire_sources(&jeu, dossier)?;
+    let chemin = dossier.join("doublons-plantes.csv");
+    let ecriture = |e: csv::Error| Erreur::Ecriture {
+        fichier: chemin.display().to_string(),
+        raison: e.to_string(),
+    };
+    let mut w = csv::Writer::from_path(&chemin).map_err(ecriture)?;
+    w.write_record(["source_a", "id_a", "source_b", "id_b"])
+        .map_err(ecriture)?;
+    for (a, b) in &jeu.doublons_plantes {
+        w.write_record([&a.0, &a.1, &b.0, &b.1]).map_err(ecriture)?;
+    }
+    w.flush().map_err(|e| Erreur::Ecriture {
+        fichier: chemin.display().to_string(),
+        raison: e.to_string(),
+    })?;
+    Ok(())
+}
+
+type Cle = (String, String);
+
+fn lire_plantes(dossier: &Path) -> Resultat<Vec<(Cle, Cle)>> {
+    let chemin = dossier.join("doublons-plantes.csv");
+    let lecture = |e: csv::Error| Erreur::Lecture {
+        fichier: chemin.display().to_string(),
+        raison: e.to_string(),
+    };
+    let mut r = csv::Reader::from_path(&chemin).map_err(lecture)?;
+    let mut plantes = Vec::new();
+    for ligne in r.records() {
+        let ligne = ligne.map_err(lecture)?;
+        let champ = |i: usize| ligne.get(i).unwrap_or_default().to_string();
+        plantes.push(((champ(0), champ(1)), (champ(2), champ(3))));
+    }
+    Ok(plantes)
+}
+
+/// Imports every generated source file of `dossier` into `store` (which
+/// should be empty), then consolidates, measuring each stage.
+pub async fn mesurer(
+    store: &Store,
+    referentiel: &Referentiel,
+    dossier: &Path,
+) -> Resultat<MesureBench> {
+    let mut fichiers: Vec<std::path::PathBuf> = std::fs::read_dir(dossier)
+        .map_err(|e| Erreur::Lecture {
+            fichier: dossier.display().to_string(),
+            raison: e.to_string(),
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("synthetique-") && n.ends_with(".csv"))
+        })
+        .collect();
+    fichiers.sort();
+    let plantes = lire_plantes(dossier)?;
     let mut mesure = MesureBench {
-        lieux: jeu.total(),
         sources: fichiers.len(),
-        generation: debut.elapsed(),
         doublons_plantes: plantes.len(),
         ..MesureBench::default()
     };
-    drop(jeu);
 
     let debut = Instant::now();
-    for (source, chemin) in &fichiers {
+    for chemin in &fichiers {
+        let source = chemin
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         let demande = Demande {
-            source: Some(source.clone()),
+            source: Some(source),
             fichiers: vec![chemin.clone()],
             ..Demande::default()
         };
-        import::importer(store, &demande, referentiel).await?;
+        let r = import::importer(store, &demande, referentiel).await?;
+        mesure.lieux += r.preparation.lus() as usize;
     }
     mesure.import = debut.elapsed();
     tracing::info!(rss = ?memoire_courante_mio(), hwm = ?memoire_max_mio(), "memory after imports");

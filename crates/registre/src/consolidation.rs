@@ -50,7 +50,11 @@ fn regrouper(
     let mut affectations = Vec::with_capacity(records.len());
     let mut fusions = Vec::new();
     for groupe in &groupes {
-        let membres: Vec<Fiche> = groupe.membres.iter().filter_map(|&i| fiches.get(i).copied()).collect();
+        let membres: Vec<Fiche> = groupe
+            .membres
+            .iter()
+            .filter_map(|&i| fiches.get(i).copied())
+            .collect();
         if membres.is_empty() {
             continue;
         }
@@ -94,7 +98,9 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
     let mut lecture = std::time::Duration::ZERO;
     for departement in store.departements_des_sources().await? {
         let tl = Instant::now();
-        let legers = store.source_records_pour_regroupement(departement.as_deref()).await?;
+        let legers = store
+            .source_records_pour_regroupement(departement.as_deref())
+            .await?;
         lecture += tl.elapsed();
         let mut partiel = RapportConsolidation::default();
         let (a, fusions) = regrouper(&legers, options, &mut partiel, &mut ids_publies);
@@ -114,67 +120,108 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
             );
         }
     }
-    tracing::info!(records = rapport.enregistrements, groups = rapport.groupes, pairs = rapport.paires_comparees, ms = t.elapsed().as_millis() as u64, lecture_ms = lecture.as_millis() as u64, "grouped");
+    tracing::info!(
+        records = rapport.enregistrements,
+        groups = rapport.groupes,
+        pairs = rapport.paires_comparees,
+        ms = t.elapsed().as_millis() as u64,
+        lecture_ms = lecture.as_millis() as u64,
+        "grouped"
+    );
     tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory");
 
-    // Merged groups: read their members in full, merge.
+    // Merged groups: read their members in full, merge — a slice of groups
+    // at a time, so memory does not grow with the number of duplicates.
     let t = Instant::now();
-    let complets = store.source_records_par_cles(&cles).await?;
-    let par_cle: HashMap<(&str, &str), &SourceRecord> = complets
-        .iter()
-        .map(|r| ((r.source.as_str(), r.lieu.id.as_str()), r))
-        .collect();
     let mut id_publie: HashMap<(&str, &str), (&str, &str)> = HashMap::new();
     for a in affectations.iter().filter(|a| !a.copie) {
-        id_publie.insert((a.source.as_str(), a.source_id.as_str()), (a.published_id.as_str(), a.group_id.as_str()));
+        id_publie.insert(
+            (a.source.as_str(), a.source_id.as_str()),
+            (a.published_id.as_str(), a.group_id.as_str()),
+        );
     }
     let mut fusionnes = Vec::with_capacity(tailles_fusions.len());
-    let mut a_fusionner = cles.iter();
-    for &taille in &tailles_fusions {
-        let membres: Vec<Fiche> = a_fusionner
-            .by_ref()
-            .take(taille)
-            .filter_map(|(s, id)| par_cle.get(&(s.as_str(), id.as_str())))
-            .map(|r| Fiche {
-                source: r.source.as_str(),
-                lieu: &r.lieu,
-            })
+    let mut reste = cles.as_slice();
+    let mut tailles = tailles_fusions.iter().copied().peekable();
+    while tailles.peek().is_some() {
+        // ~10,000 records per read, whole groups only.
+        let mut lot_tailles = Vec::new();
+        let mut n = 0;
+        while let Some(&taille) = tailles.peek() {
+            if n > 0 && n + taille > 10_000 {
+                break;
+            }
+            n += taille;
+            lot_tailles.push(taille);
+            tailles.next();
+        }
+        let (lot, suite) = reste.split_at(n.min(reste.len()));
+        reste = suite;
+        let complets = store.source_records_par_cles(lot).await?;
+        let par_cle: HashMap<(&str, &str), &SourceRecord> = complets
+            .iter()
+            .map(|r| ((r.source.as_str(), r.lieu.id.as_str()), r))
             .collect();
-        let Some(premier) = membres.first() else {
-            continue;
-        };
-        let Some(&(publie, group_id)) = id_publie.get(&(premier.source, premier.lieu.id.as_str())) else {
-            continue;
-        };
-        let mut lieu = maillage_dedup::fusionner(&membres, options);
-        lieu.id = publie.into();
-        fusionnes.push(PublishedLieu {
-            lieu,
-            group_id: group_id.to_string(),
-            members: membres
-                .iter()
-                .map(|m| Provenance {
-                    source: m.source.to_string(),
-                    source_id: m.lieu.id.to_string(),
+        let mut a_fusionner = lot.iter();
+        for taille in lot_tailles {
+            let membres: Vec<Fiche> = a_fusionner
+                .by_ref()
+                .take(taille)
+                .filter_map(|(s, id)| par_cle.get(&(s.as_str(), id.as_str())))
+                .map(|r| Fiche {
+                    source: r.source.as_str(),
+                    lieu: &r.lieu,
                 })
-                .collect(),
-        });
+                .collect();
+            let Some(premier) = membres.first() else {
+                continue;
+            };
+            let Some(&(publie, group_id)) =
+                id_publie.get(&(premier.source, premier.lieu.id.as_str()))
+            else {
+                continue;
+            };
+            let mut lieu = maillage_dedup::fusionner(&membres, options);
+            lieu.id = publie.into();
+            fusionnes.push(PublishedLieu {
+                lieu,
+                group_id: group_id.to_string(),
+                members: membres
+                    .iter()
+                    .map(|m| Provenance {
+                        source: m.source.to_string(),
+                        source_id: m.lieu.id.to_string(),
+                    })
+                    .collect(),
+            });
+        }
     }
-    tracing::info!(merged = fusionnes.len(), ms = t.elapsed().as_millis() as u64, "merged");
+    tracing::info!(
+        merged = fusionnes.len(),
+        ms = t.elapsed().as_millis() as u64,
+        "merged"
+    );
     tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory");
     let t = Instant::now();
     store.publish_groups(&affectations, &fusionnes).await?;
-    tracing::info!(ms = t.elapsed().as_millis() as u64, "published registry replaced");
+    tracing::info!(
+        ms = t.elapsed().as_millis() as u64,
+        "published registry replaced"
+    );
     drop(fusionnes);
     drop(id_publie);
-    drop(par_cle);
-    affectations.sort_by(|a, b| (&a.group_id, &a.source, &a.source_id).cmp(&(&b.group_id, &b.source, &b.source_id)));
+    affectations.sort_by(|a, b| {
+        (&a.group_id, &a.source, &a.source_id).cmp(&(&b.group_id, &b.source, &b.source_id))
+    });
     rapport.affectations = affectations;
     Ok(rapport)
 }
 
 /// Writes the de-duplication report: `group_id,source,source_id,published_id`.
-pub fn ecrire_rapport_csv<W: std::io::Write>(w: W, affectations: &[Affectation]) -> csv::Result<()> {
+pub fn ecrire_rapport_csv<W: std::io::Write>(
+    w: W,
+    affectations: &[Affectation],
+) -> csv::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(["group_id", "source", "source_id", "published_id"])?;
     for a in affectations {

@@ -98,7 +98,7 @@ pub struct Rapport {
 
 fn lire(chemin: &Path) -> Resultat<Vec<u8>> {
     std::fs::read(chemin).map_err(|e| {
-        Erreur::FichierInutilisable(
+        Erreur::inutilisable(
             Issue::fatale(
                 "fichier_illisible",
                 format!("impossible de lire le fichier : {}", raison_io(&e)),
@@ -153,7 +153,7 @@ pub fn preparer(demande: &Demande, referentiel: &Referentiel) -> Resultat<Prepar
         Some(chemin) => {
             let octets = lire(chemin)?;
             let config = Configuration::depuis_json(&octets, &chemin.display().to_string())
-                .map_err(Erreur::FichierInutilisable)?;
+                .map_err(Erreur::inutilisable)?;
             Some((chemin, config))
         }
         None => None,
@@ -208,8 +208,8 @@ pub fn preparer(demande: &Demande, referentiel: &Referentiel) -> Resultat<Prepar
         let octets = lire(chemin)?;
         let (bruts, mut issues_lecture) = match &config {
             Some((_, config)) => {
-                let lecture = format::lire_objets(&octets, &fichier, &opts)
-                    .map_err(Erreur::FichierInutilisable)?;
+                let lecture =
+                    format::lire_objets(&octets, &fichier, &opts).map_err(Erreur::inutilisable)?;
                 let t =
                     maillage_sources::transformer(config, &lecture.records, &nom_source, &fichier);
                 let mut issues = lecture.issues;
@@ -217,8 +217,8 @@ pub fn preparer(demande: &Demande, referentiel: &Referentiel) -> Resultat<Prepar
                 (t.lieux, issues)
             }
             None => {
-                let lecture = format::lire_lieux(&octets, &fichier, &opts)
-                    .map_err(Erreur::FichierInutilisable)?;
+                let lecture =
+                    format::lire_lieux(&octets, &fichier, &opts).map_err(Erreur::inutilisable)?;
                 (lecture.records, lecture.issues)
             }
         };
@@ -298,7 +298,9 @@ fn valider_en_parallele(
         let ligne = brut.line;
         let mut issues = v0::migrer(&mut brut);
         if let Some(date) = date_par_defaut {
-            let lue = brut.get("date_maj").map(|d| (d.to_string(), validation::lire_date(d).is_some()));
+            let lue = brut
+                .get("date_maj")
+                .map(|d| (d.to_string(), validation::lire_date(d).is_some()));
             let message = match lue {
                 None => Some("la source ne donne pas de date de mise à jour : la date de l'import est utilisée".to_string()),
                 Some((texte, false)) => Some(format!(
@@ -308,7 +310,11 @@ fn valider_en_parallele(
             };
             if let Some(message) = message {
                 brut.set("date_maj", date.format("%Y-%m-%d").to_string());
-                issues.push(Issue::avertissement("date_maj_remplacee", "date_maj", message));
+                issues.push(Issue::avertissement(
+                    "date_maj_remplacee",
+                    "date_maj",
+                    message,
+                ));
             }
         }
         if !brut.has("source") {
@@ -371,7 +377,7 @@ pub async fn importer(
     if prep.valides() == 0 && prep.lus() > 0 {
         // Almost always a changed format upstream: never wipe a source's
         // places because its new file is unreadable.
-        return Err(Erreur::FichierInutilisable(Issue::fatale(
+        return Err(Erreur::inutilisable(Issue::fatale(
             "aucun_lieu_valide",
             format!(
                 "aucun des {} lieux lus n'est valide ; le registre n'est pas modifié (voir le rapport d'erreurs)",

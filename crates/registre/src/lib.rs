@@ -30,7 +30,7 @@ pub use maillage_store::Store;
 pub enum Erreur {
     /// A file cannot be used at all; nothing was stored.
     #[error("{0}")]
-    FichierInutilisable(maillage_lieux::Issue),
+    FichierInutilisable(Box<maillage_lieux::Issue>),
     #[error("lecture de « {fichier} » impossible : {raison}")]
     Lecture { fichier: String, raison: String },
     #[error("écriture de « {fichier} » impossible : {raison}")]
@@ -44,3 +44,10 @@ pub enum Erreur {
 }
 
 pub type Resultat<T> = Result<T, Erreur>;
+
+impl Erreur {
+    /// A whole file cannot be used.
+    pub fn inutilisable(issue: maillage_lieux::Issue) -> Self {
+        Erreur::FichierInutilisable(Box::new(issue))
+    }
+}

@@ -340,7 +340,10 @@ fn merging_a_single_record_changes_nothing() {
                 lieu,
             };
             let mut fusion = maillage_dedup::fusionner(&[fiche], &options);
-            assert_eq!(fusion.id.as_str(), maillage_dedup::identifiant_publie(&[fiche]));
+            assert_eq!(
+                fusion.id.as_str(),
+                maillage_dedup::identifiant_publie(&[fiche])
+            );
             fusion.id = lieu.id.clone();
             assert_eq!(&fusion, lieu, "{} / {}", entree.source, lieu.id);
             n += 1;

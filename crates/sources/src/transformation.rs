@@ -474,7 +474,10 @@ pub fn transformer(
                         lieu.set("code_postal", cp.to_string());
                     }
                     // …and the commune written after it.
-                    let commune = a.get(i + 5..).unwrap_or_default().trim_matches([' ', '-', ',', '–']);
+                    let commune = a
+                        .get(i + 5..)
+                        .unwrap_or_default()
+                        .trim_matches([' ', '-', ',', '–']);
                     if !lieu.has("commune") && !commune.is_empty() {
                         lieu.set("commune", commune.to_string());
                     }

@@ -15,6 +15,17 @@ pub(crate) const PAGE_REGISTRE: usize = 10_000;
 /// Ids per `DELETE` statement.
 pub(crate) const PAQUET_SUPPRESSIONS: usize = 5_000;
 
+/// The secondary indexes of `registry`, as the migrations of both backends
+/// create them (keep in step): dropped and rebuilt around a full publication.
+pub(crate) const INDEX_REGISTRE: [(&str, &str); 6] = [
+    ("registry_departement", "departement"),
+    ("registry_code_insee", "code_insee"),
+    ("registry_source", "source"),
+    ("registry_coordonnees", "latitude, longitude"),
+    ("registry_nom", "nom"),
+    ("registry_group_id", "group_id"),
+];
+
 /// Rows per multi-row INSERT so that bound parameters stay under the limit.
 pub(crate) const fn lignes_par_insert(max_parametres: usize, colonnes: usize) -> usize {
     max_parametres / colonnes
@@ -69,7 +80,10 @@ pub(crate) fn verifier_affectations(
         if !ids.insert(a.published_id.as_str()) {
             return Err(StoreError::Conflict {
                 operation: OP,
-                detail: format!("l'identifiant publié « {} » apparaît deux fois", a.published_id),
+                detail: format!(
+                    "l'identifiant publié « {} » apparaît deux fois",
+                    a.published_id
+                ),
             });
         }
         if !cles.insert((a.source.as_str(), a.source_id.as_str())) {
@@ -701,6 +715,14 @@ macro_rules! operations {
             ) -> Result<(), $crate::StoreError> {
                 const OP: &str = "la publication du registre";
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
+                // Secondary indexes are rebuilt once at the end: sorting a
+                // million keys beats a million random index insertions.
+                for (nom, _) in $crate::commun::INDEX_REGISTRE {
+                    sqlx::query(&format!("DROP INDEX IF EXISTS {nom}"))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP))?;
+                }
                 for sql in [
                     "DELETE FROM registry_members",
                     "DELETE FROM registry",
@@ -755,6 +777,12 @@ macro_rules! operations {
                     .await
                     .map_err($crate::commun::erreur_db(OP))?;
                 Self::ecrire_registre(&mut *tx, fusionnes).await?;
+                for (nom, colonnes) in $crate::commun::INDEX_REGISTRE {
+                    sqlx::query(&format!("CREATE INDEX {nom} ON registry ({colonnes})"))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::commun::erreur_db(OP))?;
+                }
                 tx.commit().await.map_err($crate::commun::erreur_db(OP))?;
                 Ok(())
             }

@@ -271,7 +271,10 @@ impl Store {
     /// The source records of one département (`None`: of unknown
     /// département) with only what grouping needs (long free texts and
     /// fingerprints left empty), ordered by (source, source_id).
-    pub async fn source_records_pour_regroupement(&self, departement: Option<&str>) -> Result<Vec<SourceRecord>, StoreError> {
+    pub async fn source_records_pour_regroupement(
+        &self,
+        departement: Option<&str>,
+    ) -> Result<Vec<SourceRecord>, StoreError> {
         match &self.inner {
             Inner::Sqlite(s) => s.source_records_pour_regroupement(departement).await,
             Inner::Postgres(s) => s.source_records_pour_regroupement(departement).await,
@@ -279,7 +282,10 @@ impl Store {
     }
 
     /// The full source records for these (source, source_id) keys.
-    pub async fn source_records_par_cles(&self, cles: &[(String, String)]) -> Result<Vec<SourceRecord>, StoreError> {
+    pub async fn source_records_par_cles(
+        &self,
+        cles: &[(String, String)],
+    ) -> Result<Vec<SourceRecord>, StoreError> {
         match &self.inner {
             Inner::Sqlite(s) => s.source_records_par_cles(cles).await,
             Inner::Postgres(s) => s.source_records_par_cles(cles).await,
@@ -289,7 +295,11 @@ impl Store {
     /// Publishes the registry in one transaction: the merged places as
     /// given, and every other place as a copy of its source record under its
     /// published id (`Affectation::copie`), done inside the database.
-    pub async fn publish_groups(&self, affectations: &[Affectation], fusionnes: &[PublishedLieu]) -> Result<(), StoreError> {
+    pub async fn publish_groups(
+        &self,
+        affectations: &[Affectation],
+        fusionnes: &[PublishedLieu],
+    ) -> Result<(), StoreError> {
         commun::verifier_registre(fusionnes)?;
         commun::verifier_affectations(affectations, fusionnes)?;
         match &self.inner {

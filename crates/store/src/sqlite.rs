@@ -34,9 +34,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            // 256 MiB of page cache (allocated on use): index upkeep of a
+            // 128 MiB of page cache (allocated on use): index upkeep of a
             // million-place registry stays in memory.
-            .pragma("cache_size", "-262144");
+            .pragma("cache_size", "-131072");
         let chemin = url.trim_start_matches("sqlite:").trim_start_matches("//");
         let memoire = chemin.starts_with(":memory:") || chemin.contains("mode=memory");
         if !memoire {

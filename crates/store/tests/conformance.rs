@@ -127,6 +127,7 @@ conformance!(
     comptes_rendus_import,
     unicode_et_guillemets,
     gros_volume_pagine,
+    publication_par_groupes,
 );
 
 // ---------------------------------------------------------------------------
@@ -569,6 +570,153 @@ async fn registre_et_provenance(ctx: &Ctx) {
     // Empty registry.
     s.replace_registry(&[]).await.expect("empty");
     assert_eq!(s.registry_count().await.expect("count"), 0);
+}
+
+/// The consolidation path: light reads by département, full reads by key,
+/// publication with singletons copied by the database and merged places
+/// given in full; equal to what `replace_registry` of the same content gives.
+async fn publication_par_groupes(ctx: &Ctx) {
+    let s = &ctx.store;
+    let charente = lieux_reels("charente-2023.v0.json");
+    let bus = lieux_reels("bus-france-services-charente-2023.v0.json");
+    s.apply_import(&change("charente", charente.clone(), vec![], instant(1)))
+        .await
+        .expect("import charente");
+    s.apply_import(&change("bus", bus.clone(), vec![], instant(2)))
+        .await
+        .expect("import bus");
+
+    let deps = s.departements_des_sources().await.expect("départements");
+    assert!(deps.contains(&Some("16".to_string())), "{deps:?}");
+    let mut legers = Vec::new();
+    for d in &deps {
+        let lus = s
+            .source_records_pour_regroupement(d.as_deref())
+            .await
+            .expect("light read");
+        assert!(lus
+            .iter()
+            .all(|r| r.lieu.departement().map(str::to_string) == *d || d.is_none()));
+        legers.extend(lus);
+    }
+    assert_eq!(legers.len(), charente.len() + bus.len());
+    assert!(legers
+        .iter()
+        .all(|r| r.lieu.presentation_detail.is_none() && r.lieu.horaires.is_none()));
+    let complet = charente
+        .iter()
+        .find(|l| l.horaires.is_some())
+        .expect("a place with hours");
+    let leger = legers
+        .iter()
+        .find(|r| r.lieu.id == complet.id)
+        .expect("light record");
+    assert_eq!(leger.lieu.nom, complet.nom);
+    assert_eq!(leger.lieu.latitude, complet.latitude);
+
+    // The first bus stop merges with the first Charente place; every other
+    // record is published alone.
+    let cles = vec![
+        ("bus".to_string(), bus[0].id.to_string()),
+        ("charente".to_string(), charente[0].id.to_string()),
+    ];
+    let relus = s.source_records_par_cles(&cles).await.expect("read by key");
+    assert_eq!(relus.len(), 2);
+    assert_eq!(relus[0].lieu, bus[0]);
+    assert_eq!(relus[1].lieu, charente[0]);
+
+    let mut fusionne = charente[0].clone();
+    fusionne.id = "fusion-1".into();
+    let fusionnes = vec![PublishedLieu {
+        lieu: fusionne.clone(),
+        group_id: "g-fusion".into(),
+        members: vec![
+            Provenance {
+                source: "bus".into(),
+                source_id: bus[0].id.to_string(),
+            },
+            Provenance {
+                source: "charente".into(),
+                source_id: charente[0].id.to_string(),
+            },
+        ],
+    }];
+    let mut affectations = Vec::new();
+    let mut attendu = fusionnes.clone();
+    for (source, l) in charente
+        .iter()
+        .skip(1)
+        .map(|l| ("charente", l))
+        .chain(bus.iter().skip(1).map(|l| ("bus", l)))
+    {
+        let id = format!("{source}_{}", l.id);
+        affectations.push(maillage_store::Affectation {
+            source: source.into(),
+            source_id: l.id.to_string(),
+            group_id: format!("g-{id}"),
+            published_id: id.clone(),
+            copie: true,
+        });
+        let mut p = publie_seul(l, source);
+        p.lieu.id = id.as_str().into();
+        p.group_id = format!("g-{id}");
+        attendu.push(p);
+    }
+    for m in &fusionnes[0].members {
+        affectations.push(maillage_store::Affectation {
+            source: m.source.clone(),
+            source_id: m.source_id.clone(),
+            group_id: "g-fusion".into(),
+            published_id: "fusion-1".into(),
+            copie: false,
+        });
+    }
+    s.publish_groups(&affectations, &fusionnes)
+        .await
+        .expect("publish");
+    let lu = s
+        .registry(&FiltreRegistre::default())
+        .await
+        .expect("registry");
+    assert_eq!(lu, tries_par_id(attendu.clone()));
+    // A second publication replaces the first entirely (indexes rebuilt).
+    s.publish_groups(&affectations, &fusionnes)
+        .await
+        .expect("publish again");
+    assert_eq!(
+        s.registry_count().await.expect("count"),
+        attendu.len() as u64
+    );
+    let seize = s
+        .registry(&FiltreRegistre {
+            departements: Some(vec!["16".into()]),
+            ..FiltreRegistre::default()
+        })
+        .await
+        .expect("filter");
+    assert_eq!(seize.len(), attendu.len());
+
+    // A copy of a record that does not exist changes nothing.
+    let avant = etat(s).await;
+    let mut faux = affectations.clone();
+    faux.push(maillage_store::Affectation {
+        source: "absente".into(),
+        source_id: "x".into(),
+        group_id: "g-x".into(),
+        published_id: "absente_x".into(),
+        copie: true,
+    });
+    let err = s
+        .publish_groups(&faux, &fusionnes)
+        .await
+        .expect_err("missing record");
+    assert!(err.to_string().contains("trouvés"), "{err}");
+    assert_eq!(etat(s).await, avant);
+    // The same published id twice is refused before any write.
+    let mut double = affectations.clone();
+    double[1].published_id = double[0].published_id.clone();
+    assert!(s.publish_groups(&double, &fusionnes).await.is_err());
+    assert_eq!(etat(s).await, avant);
 }
 
 async fn filtres_registre(ctx: &Ctx) {
