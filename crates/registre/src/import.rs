@@ -88,6 +88,7 @@ impl Preparation {
 /// The outcome of an import (or of a dry run).
 #[derive(Debug, Default)]
 pub struct Rapport {
+    /// Counts and problems; its `lieux` have moved into the store (empty).
     pub preparation: Preparation,
     pub simulation: bool,
     pub ajoutes: Vec<String>,
@@ -372,7 +373,7 @@ pub async fn importer(
     referentiel: &Referentiel,
 ) -> Resultat<Rapport> {
     let t = std::time::Instant::now();
-    let prep = preparer(demande, referentiel)?;
+    let mut prep = preparer(demande, referentiel)?;
     tracing::info!(source = %prep.source, records = prep.lieux.len(), ms = t.elapsed().as_millis() as u64, "prepared");
     if prep.valides() == 0 && prep.lus() > 0 {
         // Almost always a changed format upstream: never wipe a source's
@@ -390,18 +391,20 @@ pub async fn importer(
         simulation: demande.simulation,
         ..Rapport::default()
     };
-    let mut upserts = Vec::new();
-    let mut presents = HashSet::new();
-    for lieu in &prep.lieux {
-        presents.insert(lieu.id.as_str());
+    // The places move into the change: a national import is not copied.
+    let lieux = std::mem::take(&mut prep.lieux);
+    let mut upserts = Vec::with_capacity(lieux.len());
+    let mut presents = HashSet::with_capacity(lieux.len());
+    for lieu in lieux {
+        presents.insert(lieu.id.to_string());
         match empreintes.get(lieu.id.as_str()) {
             None => {
                 rapport.ajoutes.push(lieu.id.to_string());
-                upserts.push(lieu.clone());
+                upserts.push(lieu);
             }
             Some(e) if *e != lieu.empreinte() => {
                 rapport.modifies.push(lieu.id.to_string());
-                upserts.push(lieu.clone());
+                upserts.push(lieu);
             }
             Some(_) => rapport.inchanges += 1,
         }

@@ -360,28 +360,33 @@ macro_rules! operations {
                 departement: Option<&str>,
             ) -> Result<Vec<$crate::SourceRecord>, $crate::StoreError> {
                 const OP: &str = "la lecture des enregistrements des sources";
-                let colonnes = $crate::colonnes::liste_colonnes_regroupement();
-                let q = match departement {
-                    Some(_) => format!(
-                        "SELECT source_name, {colonnes} FROM source_records WHERE departement = $1 ORDER BY source_name, id"
-                    ),
-                    None => format!(
-                        "SELECT source_name, {colonnes} FROM source_records WHERE departement IS NULL ORDER BY source_name, id"
-                    ),
+                let (filtre, sep) = match departement {
+                    Some(_) => ("departement = $1", 2),
+                    None => ("departement IS NULL", 1),
                 };
+                let q = format!(
+                    "SELECT source_name, latitude, longitude, {} FROM source_records WHERE {filtre} ORDER BY source_name, id",
+                    $crate::colonnes::expression_regroupement(sep)
+                );
                 let mut q = sqlx::query(&q);
                 if let Some(d) = departement {
                     q = q.bind(d.to_string());
                 }
-                let rows = q.fetch_all(&self.pool).await.map_err($crate::commun::erreur_db(OP))?;
+                let rows = q
+                    .bind($crate::colonnes::SEPARATEUR_REGROUPEMENT)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let source: String = $crate::commun::valeur(row, 0, "source_records.source_name")?;
-                    let ligne = $crate::commun::lire_lieu(row, 1, "source_records")?;
+                    let latitude: Option<f64> = $crate::commun::valeur(row, 1, "source_records.latitude")?;
+                    let longitude: Option<f64> = $crate::commun::valeur(row, 2, "source_records.longitude")?;
+                    let paquet: &str = $crate::commun::valeur(row, 3, "source_records")?;
                     out.push($crate::SourceRecord {
                         source,
-                        lieu: ligne.en_lieu("source_records")?,
-                        fingerprint: ligne.fingerprint,
+                        lieu: $crate::colonnes::lieu_regroupement(paquet, latitude, longitude)?,
+                        fingerprint: String::new(),
                     });
                 }
                 Ok(out)

@@ -603,16 +603,38 @@ async fn publication_par_groupes(ctx: &Ctx) {
     assert!(legers
         .iter()
         .all(|r| r.lieu.presentation_detail.is_none() && r.lieu.horaires.is_none()));
-    let complet = charente
-        .iter()
-        .find(|l| l.horaires.is_some())
-        .expect("a place with hours");
-    let leger = legers
-        .iter()
-        .find(|r| r.lieu.id == complet.id)
-        .expect("light record");
-    assert_eq!(leger.lieu.nom, complet.nom);
-    assert_eq!(leger.lieu.latitude, complet.latitude);
+    // Every field grouping reads is exactly the stored one; the others are
+    // left empty.
+    for leger in &legers {
+        let origine = if leger.source == "charente" {
+            &charente
+        } else {
+            &bus
+        };
+        let mut attendu = origine
+            .iter()
+            .find(|l| l.id == leger.lieu.id)
+            .expect("full record")
+            .clone();
+        attendu.horaires = None;
+        attendu.presentation_resume = None;
+        attendu.presentation_detail = None;
+        attendu.structure_parente = None;
+        attendu.autres_formations_labels = Vec::new();
+        attendu.fiche_acces_libre = None;
+        attendu.prise_rdv = None;
+        attendu.complement_adresse = None;
+        attendu.itinerance = Default::default();
+        attendu.services = Default::default();
+        attendu.publics_specifiquement_adresses = Default::default();
+        attendu.prise_en_charge_specifique = Default::default();
+        attendu.frais_a_charge = Default::default();
+        attendu.dispositif_programmes_nationaux = Default::default();
+        attendu.formations_labels = Default::default();
+        attendu.modalites_acces = Default::default();
+        attendu.modalites_accompagnement = Default::default();
+        assert_eq!(leger.lieu, attendu);
+    }
 
     // The first bus stop merges with the first Charente place; every other
     // record is published alone.
