@@ -41,3 +41,54 @@ proptest! {
         }
     }
 }
+
+/// Raw sources are read by the same reader as standard files
+/// (`maillage_lieux::format::lire_objets`): the shapes the mapping
+/// configurations meet.
+mod lecture_des_sources {
+    use maillage_lieux::format::{lire_objets, OptionsLecture};
+    use serde_json::Value;
+
+    fn lire(
+        bytes: &[u8],
+        fichier: &str,
+        chemin_json: Option<&str>,
+    ) -> Result<Vec<maillage_lieux::brut::Enregistrement>, maillage_lieux::Issue> {
+        let opts = OptionsLecture {
+            chemin_json: chemin_json.map(str::to_string),
+            ..OptionsLecture::default()
+        };
+        lire_objets(bytes, fichier, &opts).map(|l| l.records)
+    }
+
+    #[test]
+    fn wrapped_json_and_lines() {
+        let j = b"{\"total\": 2,\n \"results\": [\n  {\"a\": 1},\n  {\"a\": {\"b\": 2}}\n ]\n}";
+        let e = lire(j, "x.json", Some("results")).expect("ok");
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].line, 3);
+        assert_eq!(e[1].line, 4);
+        let e = lire(j, "x.json", None).expect("ok");
+        assert_eq!(e.len(), 2);
+        // A source known to wrap its records that publishes a bare array is
+        // still read; a named key missing from an object is an error.
+        assert_eq!(
+            lire(b"[{\"a\": 1}]", "x.json", Some("results")).map(|e| e.len()),
+            Ok(1)
+        );
+        assert!(lire(b"{\"data\": [{\"a\": 1}]}", "x.json", Some("results")).is_err());
+    }
+
+    #[test]
+    fn csv_with_guessed_delimiter_bom_and_latin1() {
+        let c = b"\xEF\xBB\xBFnom;ville\r\nA;Paris\r\nB;Orl\xE9ans\r\n".to_vec();
+        let e = lire(&c, "x.csv", None).expect("ok");
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[1].values["ville"], Value::from("Orléans"));
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[1].line, 3);
+        // An empty file is unusable for an import (the registry is left as
+        // it was), not a source with no places.
+        assert!(lire(b"", "x.csv", None).is_err());
+    }
+}

@@ -50,7 +50,13 @@ pub const SOURCES_BRUTES: &[(&str, &str, usize)] = &[
 
 pub fn lire(chemin: &str, delimiteur: Option<u8>) -> Vec<Enregistrement> {
     let octets = std::fs::read(chemin).expect("lecture");
-    maillage_sources::lire_source(&octets, chemin, delimiteur, None).expect("source lisible")
+    let opts = maillage_lieux::format::OptionsLecture {
+        delimiteur,
+        ..Default::default()
+    };
+    maillage_lieux::format::lire_objets(&octets, chemin, &opts)
+        .expect("source lisible")
+        .records
 }
 
 pub fn config(dossier: &str) -> Configuration {
