@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 pub struct MesureBench {
     pub lieux: usize,
     pub sources: usize,
-    pub generation: Duration,
     /// Read + migrate + geolocate + validate + store, all sources.
     pub import: Duration,
     /// Load + group + merge + store the published registry.
@@ -65,11 +64,7 @@ pub fn modeles_reels(referentiel: &Referentiel, donnees: &Path) -> Vec<maillage_
 }
 
 /// Writes each synthetic source as a standard CSV file in `dossier`.
-fn ecrire_sources(
-    jeu: &JeuSynthetique,
-    dossier: &Path,
-) -> Resultat<Vec<(String, std::path::PathBuf)>> {
-    let mut fichiers = Vec::new();
+fn ecrire_sources(jeu: &JeuSynthetique, dossier: &Path) -> Resultat<()> {
     for (source, lieux) in &jeu.sources {
         let chemin = dossier.join(format!("{source}.csv"));
         let f = std::fs::File::create(&chemin).map_err(|e| Erreur::Ecriture {
@@ -82,9 +77,8 @@ fn ecrire_sources(
                 raison: e.to_string(),
             },
         )?;
-        fichiers.push((source.clone(), chemin));
     }
-    Ok(fichiers)
+    Ok(())
 }
 
 /// Generates the synthetic set and writes it to `dossier`: one standard CSV

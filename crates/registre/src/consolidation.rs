@@ -128,7 +128,6 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
         lecture_ms = lecture.as_millis() as u64,
         "grouped"
     );
-    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory");
 
     // Merged groups: read their members in full, merge — a slice of groups
     // at a time, so memory does not grow with the number of duplicates.
@@ -201,7 +200,6 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
         ms = t.elapsed().as_millis() as u64,
         "merged"
     );
-    tracing::info!(rss = ?crate::bench::memoire_courante_mio(), hwm = ?crate::bench::memoire_max_mio(), "memory");
     let t = Instant::now();
     store.publish_groups(&affectations, &fusionnes).await?;
     tracing::info!(

@@ -159,20 +159,20 @@ pub fn preparer(demande: &Demande, referentiel: &Referentiel) -> Resultat<Prepar
         }
         None => None,
     };
-    let source = match (&demande.source, &config) {
-        (Some(s), _) => s.trim().to_string(),
-        (None, Some((chemin, _))) => {
-            let (stem, info) = source_de_configuration(chemin);
-            if let Some(info) = info {
-                if opts.delimiteur.is_none() {
-                    opts.delimiteur = info.delimiteur;
-                }
-                if opts.chemin_json.is_none() {
-                    opts.chemin_json = info.chemin_json.map(str::to_string);
-                }
-            }
-            stem
+    // A known source (by its configuration's folder) brings its name, CSV
+    // delimiter and JSON wrapper key, whatever name the import is given.
+    let connue = config
+        .as_ref()
+        .map(|(chemin, _)| source_de_configuration(chemin));
+    if let Some((_, Some(info))) = &connue {
+        opts.delimiteur = opts.delimiteur.or(info.delimiteur);
+        if opts.chemin_json.is_none() {
+            opts.chemin_json = info.chemin_json.map(str::to_string);
         }
+    }
+    let source = match (&demande.source, &connue) {
+        (Some(s), _) => s.trim().to_string(),
+        (None, Some((stem, _))) => stem.clone(),
         (None, None) => {
             return Err(Erreur::Parametre(
                 "indiquez le nom de la source avec --source NOM".to_string(),
@@ -184,12 +184,9 @@ pub fn preparer(demande: &Demande, referentiel: &Referentiel) -> Resultat<Prepar
             "le nom de la source est vide".to_string(),
         ));
     }
-    let nom_source = match &config {
-        Some((chemin, _)) => source_de_configuration(chemin)
-            .1
-            .map(|i| i.nom.to_string())
-            .unwrap_or_else(|| source.clone()),
-        None => source.clone(),
+    let nom_source = match &connue {
+        Some((_, Some(info))) => info.nom.to_string(),
+        _ => source.clone(),
     };
     if demande.fichiers.is_empty() {
         return Err(Erreur::Parametre("aucun fichier à importer".to_string()));
