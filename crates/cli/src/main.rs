@@ -12,6 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench_recherche;
+
 // Imports and consolidation allocate millions of small strings: mimalloc is
 // markedly faster than the system allocator on this workload.
 #[global_allocator]
@@ -100,7 +102,7 @@ enum Commande {
     },
     /// Liste les sources du registre et leurs derniers imports.
     Sources,
-    /// Construit le registre de démonstration à partir des données fournies, affiche le rapport et écrit l'export.
+    /// Construit le registre de démonstration à partir des données fournies, affiche le rapport, écrit l'export, puis ouvre le site.
     Demo {
         /// Dossier des données (par défaut : data/ du dépôt).
         #[arg(long)]
@@ -108,6 +110,16 @@ enum Commande {
         /// Dossier où écrire les exports et rapports.
         #[arg(long, default_value = "export")]
         output_dir: PathBuf,
+        /// Construit le registre et l'export sans lancer le site.
+        #[arg(long)]
+        sans_serveur: bool,
+        #[command(flatten)]
+        serveur: OptionsServeur,
+    },
+    /// Lance le site et l'API sur le registre publié.
+    Serve {
+        #[command(flatten)]
+        serveur: OptionsServeur,
     },
     /// Banc d'essai : import + validation + dédoublonnage d'un jeu national synthétique.
     Bench {
@@ -118,6 +130,46 @@ enum Commande {
         data: Option<PathBuf>,
         #[arg(long, default_value_t = 42)]
         graine: u64,
+    },
+    /// Banc d'essai de la recherche et du serveur : latences du domaine, du serveur sous charge (wrk), même recherche dans PostgreSQL, mémoire de `maillage serve`.
+    ///
+    /// Pour chaque taille : (1) latences p50/p99 des requêtes du domaine sur le catalogue en
+    /// mémoire ; (2) le vrai routeur lancé dans ce processus sur 127.0.0.1, chargé par wrk avec
+    /// un mélange d'URL réalistes (recherche filtrée, orientation, texte avec faute, compteur,
+    /// page HTML) : requêtes/s et latences client de wrk, latences côté serveur par genre de
+    /// requête ; (3) la même recherche filtrée dans une base PostgreSQL dédiée (créée puis
+    /// supprimée), réponses vérifiées identiques, p50/p99 et rapport ; (4) `maillage serve` en
+    /// processus fils sur un registre SQLite, puis PostgreSQL : mémoire résidente après
+    /// chargement et après la même charge wrk, pic, débit. Lancez-le sur une machine au repos.
+    BenchRecherche {
+        /// Tailles du jeu national synthétique, en lieux (séparées par des virgules).
+        #[arg(long, default_value = "20000", value_delimiter = ',')]
+        lieux: Vec<usize>,
+        /// Durée de chaque mesure de charge wrk, en secondes (après 3 s de chauffe).
+        #[arg(long, default_value_t = 10)]
+        duree: u64,
+        /// Connexions simultanées de wrk.
+        #[arg(long, default_value_t = 32)]
+        connexions: u32,
+        /// Fils de wrk.
+        #[arg(long, default_value_t = 2)]
+        fils: u32,
+        /// Serveur PostgreSQL de la comparaison et du serveur réel : des bases maillage_bench_<pid>_… y sont créées puis supprimées.
+        #[arg(
+            long,
+            env = "MAILLAGE_TEST_POSTGRES",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        postgres: String,
+        /// Sans PostgreSQL (ni comparaison, ni serveur réel sur PostgreSQL).
+        #[arg(long)]
+        sans_postgres: bool,
+        /// Mesure le vrai `maillage serve` (processus fils) jusqu'à cette taille seulement.
+        #[arg(long, default_value_t = 200_000)]
+        serveur_reel_max: usize,
+        /// Dossier des données modèles (par défaut : data/ du dépôt).
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// (interne) Écrit le jeu synthétique du banc d'essai dans un dossier.
     #[command(hide = true)]
@@ -131,6 +183,57 @@ enum Commande {
         #[arg(long)]
         dossier: PathBuf,
     },
+}
+
+/// Options of the web server (`serve`, and `demo` unless --sans-serveur).
+#[derive(clap::Args, Debug, Clone)]
+struct OptionsServeur {
+    /// Adresse et port d'écoute (port 0 : un port libre, affiché au démarrage).
+    #[arg(long, env = "MAILLAGE_ECOUTE", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Modèle d'URL des tuiles de la carte, ex. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png (sans : points sur fond uni).
+    #[arg(long, env = "MAILLAGE_TUILES")]
+    tuiles: Option<String>,
+    /// Attribution affichée sous les tuiles.
+    #[arg(long, env = "MAILLAGE_TUILES_ATTRIBUTION")]
+    attribution_tuiles: Option<String>,
+    /// Derrière un proxy inverse : l'adresse du client est la dernière de X-Forwarded-For.
+    #[arg(long, env = "MAILLAGE_DERRIERE_PROXY")]
+    derriere_proxy: bool,
+}
+
+impl OptionsServeur {
+    fn options(&self, database_url: &str) -> anyhow::Result<maillage_web::Options> {
+        let mut config = maillage_web::Config {
+            tuiles: self.tuiles.clone().filter(|t| !t.trim().is_empty()),
+            attribution_tuiles: self.attribution_tuiles.clone(),
+            derriere_proxy: self.derriere_proxy,
+            ..maillage_web::Config::default()
+        };
+        if let Some(t) = &config.tuiles {
+            anyhow::ensure!(
+                maillage_web::securite::source_tuiles(t).is_some(),
+                "URL de tuiles « {t} » invalide : attendu http(s)://hôte/{{z}}/{{x}}/{{y}}.png"
+            );
+        }
+        if let Ok(j) = std::env::var("MAILLAGE_JETON_GESTION") {
+            let j = j.trim().to_string();
+            if j.chars().count() < 16 {
+                anyhow::bail!("MAILLAGE_JETON_GESTION est trop court : 16 caractères au moins (un secret long et aléatoire)");
+            }
+            config.jeton_gestion = Some(j);
+        }
+        if let Ok(s) = std::env::var("MAILLAGE_SECRET") {
+            if !s.is_empty() {
+                config.secret = s.into_bytes();
+            }
+        }
+        Ok(maillage_web::Options {
+            database_url: database_url.to_string(),
+            ecoute: self.listen.clone(),
+            config,
+        })
+    }
 }
 
 fn delimiteur(c: Option<char>) -> anyhow::Result<Option<u8>> {
@@ -323,7 +426,17 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         }
-        Commande::Demo { data, output_dir } => {
+        Commande::Serve { serveur } => {
+            maillage_web::servir(serveur.options(&cli.database_url)?).await?;
+        }
+        Commande::Demo {
+            data,
+            output_dir,
+            sans_serveur,
+            serveur,
+        } => {
+            // Checked before the long build.
+            let options = serveur.options(&cli.database_url)?;
             let donnees = data.unwrap_or_else(demo::dossier_donnees_par_defaut);
             let referentiel = referentiel()?;
             let store = ouvrir(&cli.database_url).await?;
@@ -356,6 +469,11 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             print!("{}", rapport::resume_consolidation(&r.consolidation));
             for (chemin, n) in &r.fichiers_ecrits {
                 println!("  écrit : {} ({n})", chemin.display());
+            }
+            if !sans_serveur {
+                store.close().await;
+                println!();
+                maillage_web::servir(options).await?;
             }
         }
         Commande::Bench {
@@ -413,6 +531,27 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
                 store.close().await;
                 let _ = std::fs::remove_dir_all(&dossier);
             }
+        }
+        Commande::BenchRecherche {
+            lieux,
+            duree,
+            connexions,
+            fils,
+            postgres,
+            sans_postgres,
+            serveur_reel_max,
+            data,
+        } => {
+            let options = bench_recherche::Options {
+                tailles: lieux,
+                donnees: data.unwrap_or_else(demo::dossier_donnees_par_defaut),
+                duree: std::time::Duration::from_secs(duree.max(1)),
+                connexions,
+                fils,
+                postgres: (!sans_postgres).then_some(postgres),
+                serveur_reel_max,
+            };
+            bench_recherche::executer(&options).await?;
         }
         Commande::BenchGenerer {
             lieux,

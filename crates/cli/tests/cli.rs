@@ -124,6 +124,7 @@ fn demo(db: &str, dir: &Path) -> (String, Vec<u8>) {
         db,
         &[
             "demo",
+            "--sans-serveur",
             "--output-dir",
             dir.join("export").to_str().expect("p"),
         ],
@@ -205,4 +206,49 @@ fn fastrand_suffix() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos() as u64)
         .unwrap_or(0)
+}
+
+/// `maillage serve --listen 127.0.0.1:0` prints its real address first,
+/// then answers HTTP (what browser tests rely on).
+#[test]
+fn serve_prints_its_address_then_answers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut enfant = Command::new(env!("CARGO_BIN_EXE_maillage"))
+        .env("DATABASE_URL", sqlite(dir.path()))
+        .env_remove("RUST_LOG")
+        .env_remove("MAILLAGE_JETON_GESTION")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start maillage serve");
+    let resultat = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let sortie = enfant.stdout.take().expect("stdout");
+        let mut ligne = String::new();
+        BufReader::new(sortie)
+            .read_line(&mut ligne)
+            .expect("first line");
+        let adresse = ligne
+            .trim()
+            .strip_prefix("Maillage écoute sur http://")
+            .unwrap_or_else(|| panic!("first line: {ligne}"))
+            .to_string();
+        assert!(
+            adresse.starts_with("127.0.0.1:") && !adresse.ends_with(":0"),
+            "{adresse}"
+        );
+        let mut flux = std::net::TcpStream::connect(&adresse).expect("connect");
+        flux.write_all(b"GET /api/v1/lieux HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            .expect("request");
+        let mut reponse = String::new();
+        flux.read_to_string(&mut reponse).expect("response");
+        assert!(reponse.starts_with("HTTP/1.1 200"), "{reponse}");
+        assert!(reponse.contains("{\"total\":0,\"lieux\":[]}"), "{reponse}");
+    }));
+    let _ = enfant.kill();
+    let _ = enfant.wait();
+    if let Err(e) = resultat {
+        std::panic::resume_unwind(e);
+    }
 }

@@ -141,13 +141,17 @@ fn similarite_nom_orientee(a: &Prepare, b: &Prepare) -> (f64, bool) {
     let mut pris = vec![false; b.jetons_nom.len()];
     for (m, p) in &a.jetons_nom {
         // A token matches its twin or a near-twin (typo, plural), once.
-        let lm = m.chars().count();
+        let lm = longueur(m);
         let trouve = b.jetons_nom.iter().enumerate().position(|(k, (n, _))| {
-            let ln = n.chars().count();
-            !pris[k]
-                && (n == m
-                    || (lm >= 5 && ln >= 5 && strsim::jaro_winkler(m, n) >= 0.93)
-                    || (lm >= 4 && ln >= 4 && strsim::damerau_levenshtein(m, n) <= 1))
+            if pris[k] {
+                return false;
+            }
+            if n == m {
+                return true;
+            }
+            let ln = longueur(n);
+            (lm >= 5 && ln >= 5 && jaro_winkler_au_moins(m, lm, n, ln, 0.93))
+                || (lm >= 4 && ln >= 4 && au_plus_une_edition(m, n))
         });
         if let Some(k) = trouve {
             pris[k] = true;
@@ -163,10 +167,14 @@ fn similarite_nom_orientee(a: &Prepare, b: &Prepare) -> (f64, bool) {
     // "APEJ" vs "APEJ COGNAC": one name inside the other counts, a little less.
     let inclusion = commun / wa.min(wb);
     let jetons = dice.max(0.9 * inclusion);
-    let caracteres = strsim::jaro_winkler(&a.nom, &b.nom);
     // Jaro-Winkler is generous with shared prefixes ("mairie de x" / "mairie
     // de y"): only trust it when it is very high.
-    let caracteres = if caracteres >= 0.93 { caracteres } else { 0.0 };
+    let caracteres =
+        if jaro_winkler_au_moins(&a.nom, longueur(&a.nom), &b.nom, longueur(&b.nom), 0.93) {
+            strsim::jaro_winkler(&a.nom, &b.nom)
+        } else {
+            0.0
+        };
     let s = jetons.max(caracteres).clamp(0.0, 1.0);
     // Equal names, even generic ones ("Mairie Bassac"): the other evidence
     // (commune, distance) still has to agree.
@@ -191,6 +199,86 @@ fn similarite_nom_orientee(a: &Prepare, b: &Prepare) -> (f64, bool) {
         distinctif = true;
     }
     (s, distinctif)
+}
+
+/// Length in characters; normalised texts are mostly ASCII.
+fn longueur(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// `jaro_winkler(a, b) >= seuil`, skipping the computation when the lengths
+/// alone rule it out. Jaro is at most (2 + court/long) / 3 (every character
+/// of the shorter string matched, no transposition) and Winkler's bonus adds
+/// at most 0.4 × (1 − jaro), so the result is at most 0.6 × jaro + 0.4.
+fn jaro_winkler_au_moins(a: &str, la: usize, b: &str, lb: usize, seuil: f64) -> bool {
+    let (court, long) = (la.min(lb), la.max(lb));
+    if long == 0 {
+        return strsim::jaro_winkler(a, b) >= seuil;
+    }
+    let jaro_max = (2.0 + court as f64 / long as f64) / 3.0;
+    // A hair of slack against rounding: the bounds only skip, never accept.
+    let borne = |jaro_max: f64| 0.6 * jaro_max + 0.4 + 1e-9 < seuil;
+    if borne(jaro_max) {
+        return false;
+    }
+    // Tighter: matching characters are at most the common characters
+    // (counted by byte buckets, which can only overestimate them).
+    let mut compte = [0u16; 256];
+    for o in a.bytes() {
+        compte[usize::from(o)] = compte[usize::from(o)].saturating_add(1);
+    }
+    let mut communs = 0usize;
+    for o in b.bytes() {
+        let c = &mut compte[usize::from(o)];
+        if *c > 0 {
+            *c -= 1;
+            communs += 1;
+        }
+    }
+    // Bytes overcount the characters of a multi-byte text: cap by length.
+    let m = communs.min(court) as f64;
+    if borne((m / la as f64 + m / lb as f64 + 1.0) / 3.0) {
+        return false;
+    }
+    strsim::jaro_winkler(a, b) >= seuil
+}
+
+/// `damerau_levenshtein(a, b) <= 1` in one pass: equal, one substitution,
+/// one swap of neighbours, or one insertion/deletion.
+pub(crate) fn au_plus_une_edition(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let x: Vec<char> = a.chars().collect();
+    let y: Vec<char> = b.chars().collect();
+    let (court, long) = if x.len() <= y.len() {
+        (&x, &y)
+    } else {
+        (&y, &x)
+    };
+    if long.len() - court.len() > 1 {
+        return false;
+    }
+    let debut = court
+        .iter()
+        .zip(long.iter())
+        .take_while(|(p, q)| p == q)
+        .count();
+    if court.len() == long.len() {
+        let reste_egal = |de: usize| court.get(de..) == long.get(de..);
+        // One substitution at `debut`, or the swap of `debut` and `debut + 1`.
+        reste_egal(debut + 1)
+            || (court.get(debut) == long.get(debut + 1)
+                && court.get(debut + 1) == long.get(debut)
+                && reste_egal(debut + 2))
+    } else {
+        // One insertion in the longer string at `debut`.
+        court.get(debut..) == long.get(debut + 1..)
+    }
 }
 
 fn similarite_voie(a: &Prepare, b: &Prepare) -> Option<f64> {
@@ -379,5 +467,36 @@ pub(crate) fn score_prepare(
         meme_source,
         points,
         total,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // The shortcuts must agree with the measures they replace, on short
+        // strings over a small alphabet (where near-twins are frequent).
+        #[test]
+        fn une_edition_comme_damerau_levenshtein(a in "[abé ]{0,7}", b in "[abé ]{0,7}") {
+            prop_assert_eq!(au_plus_une_edition(&a, &b), strsim::damerau_levenshtein(&a, &b) <= 1);
+        }
+
+        #[test]
+        fn borne_de_jaro_winkler_exacte(a in "[abcé]{0,12}", b in "[abcé]{0,12}", seuil in 0.5f64..1.0) {
+            let attendu = strsim::jaro_winkler(&a, &b) >= seuil;
+            prop_assert_eq!(jaro_winkler_au_moins(&a, longueur(&a), &b, longueur(&b), seuil), attendu);
+        }
+    }
+
+    #[test]
+    fn une_edition_cas_connus() {
+        assert!(au_plus_une_edition("mediatheque", "mediatheque"));
+        assert!(au_plus_une_edition("mediatheque", "mediateque"));
+        assert!(au_plus_une_edition("mediatheque", "meditaheque"));
+        assert!(au_plus_une_edition("centre", "centres"));
+        assert!(!au_plus_une_edition("centre", "centrale"));
+        assert!(!au_plus_une_edition("abcd", "badc"));
     }
 }

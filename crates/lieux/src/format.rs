@@ -769,8 +769,8 @@ pub fn ecrire_csv<'a, W: Write>(
 }
 
 /// The standard's fields of a place as a JSON object: only non-empty fields,
-/// coordinates as numbers, lists as `|` strings.
-fn objet(l: &Lieu) -> Map<String, Value> {
+/// coordinates as numbers, lists as `|` strings (the JSON export's shape).
+pub fn objet_json(l: &Lieu) -> Map<String, Value> {
     let mut o = Map::new();
     for champ in CHAMPS {
         let v = l.valeur(champ);
@@ -801,7 +801,7 @@ pub fn ecrire_json<'a, W: Write>(
     let mut n = 0;
     for l in lieux {
         sortie.write_all(if n == 0 { b"\n  " } else { b",\n  " })?;
-        serde_json::to_writer(&mut sortie, &objet(l))?;
+        serde_json::to_writer(&mut sortie, &objet_json(l))?;
         n += 1;
     }
     sortie.write_all(if n == 0 { b"]\n" } else { b"\n]\n" })?;
@@ -830,7 +830,7 @@ pub fn ecrire_geojson<'a, W: Write>(
                 .map(Value::Number)
                 .unwrap_or(Value::Null)
         };
-        let mut proprietes = objet(l);
+        let mut proprietes = objet_json(l);
         proprietes.insert(
             crate::validation::CLE_PRECISION.to_string(),
             Value::String(l.precision_coordonnees.code().to_string()),

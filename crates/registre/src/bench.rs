@@ -136,7 +136,7 @@ fn lire_plantes(dossier: &Path) -> Resultat<Vec<(Cle, Cle)>> {
 /// should be empty), then consolidates, measuring each stage.
 pub async fn mesurer(
     store: &Store,
-    referentiel: &Referentiel,
+    referentiel: &'static Referentiel,
     dossier: &Path,
 ) -> Resultat<MesureBench> {
     let mut fichiers: Vec<std::path::PathBuf> = std::fs::read_dir(dossier)
@@ -160,19 +160,19 @@ pub async fn mesurer(
     };
 
     let debut = Instant::now();
-    for chemin in &fichiers {
-        let source = chemin
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let demande = Demande {
-            source: Some(source),
+    let demandes: Vec<Demande> = fichiers
+        .iter()
+        .map(|chemin| Demande {
+            source: chemin
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_string),
             fichiers: vec![chemin.clone()],
             ..Demande::default()
-        };
-        let r = import::importer(store, &demande, referentiel).await?;
-        mesure.lieux += r.preparation.lus() as usize;
+        })
+        .collect();
+    for r in import::importer_plusieurs(store, demandes, referentiel).await {
+        mesure.lieux += r?.preparation.lus() as usize;
     }
     mesure.import = debut.elapsed();
     tracing::info!(rss = ?memoire_courante_mio(), hwm = ?memoire_max_mio(), "memory after imports");

@@ -96,28 +96,53 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
     let mut tailles_fusions: Vec<usize> = Vec::new();
     let mut ids_publies: HashSet<String> = HashSet::new();
     let mut lecture = std::time::Duration::ZERO;
-    for departement in store.departements_des_sources().await? {
-        let tl = Instant::now();
-        let legers = store
-            .source_records_pour_regroupement(departement.as_deref())
-            .await?;
-        lecture += tl.elapsed();
-        let mut partiel = RapportConsolidation::default();
-        let (a, fusions) = regrouper(&legers, options, &mut partiel, &mut ids_publies);
+    let departements = store.departements_des_sources().await?;
+    let mut legers = match departements.first() {
+        Some(d) => store.source_records_pour_regroupement(d.as_deref()).await?,
+        None => Vec::new(),
+    };
+
+    for k in 0..departements.len() {
+        // Group this département on the worker threads while the database
+        // reads the next one.
+        let courant = std::mem::take(&mut legers);
+        let opts = options.clone();
+        let mut ids = std::mem::take(&mut ids_publies);
+        let tache = tokio::task::spawn_blocking(move || {
+            let mut partiel = RapportConsolidation::default();
+            let (a, fusions) = regrouper(&courant, &opts, &mut partiel, &mut ids);
+            let fusions: Vec<Vec<(String, String)>> = fusions
+                .iter()
+                .map(|groupe| {
+                    groupe
+                        .iter()
+                        .filter_map(|&i| courant.get(i))
+                        .map(|r| (r.source.clone(), r.lieu.id.to_string()))
+                        .collect()
+                })
+                .collect();
+            (partiel, a, fusions, ids)
+        });
+        if let Some(suivant) = departements.get(k + 1) {
+            let tl = Instant::now();
+            legers = store
+                .source_records_pour_regroupement(suivant.as_deref())
+                .await?;
+            lecture += tl.elapsed();
+        }
+        let (partiel, a, fusions, ids) = tache.await.map_err(|e| {
+            crate::Erreur::Parametre(format!("le regroupement des doublons a échoué : {e}"))
+        })?;
+        ids_publies = ids;
         rapport.enregistrements += partiel.enregistrements;
         rapport.groupes += partiel.groupes;
         rapport.groupes_fusionnes += partiel.groupes_fusionnes;
         rapport.doublons += partiel.doublons;
         rapport.paires_comparees += partiel.paires_comparees;
         affectations.extend(a);
-        for groupe in &fusions {
+        for groupe in fusions {
             tailles_fusions.push(groupe.len());
-            cles.extend(
-                groupe
-                    .iter()
-                    .filter_map(|&i| legers.get(i))
-                    .map(|r| (r.source.clone(), r.lieu.id.to_string())),
-            );
+            cles.extend(groupe);
         }
     }
     tracing::info!(
@@ -127,6 +152,22 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
         ms = t.elapsed().as_millis() as u64,
         lecture_ms = lecture.as_millis() as u64,
         "grouped"
+    );
+
+    // One transaction from here: readers keep the previous registry until
+    // it commits, and an error anywhere leaves it untouched. It starts only
+    // now because PostgreSQL locks the registry while its indexes are
+    // rebuilt.
+    let mut publication = store.commencer_publication().await?;
+    // Places found in one source only are copied in one pass: in key order
+    // the database reads its table sequentially, which per département it
+    // cannot (measured: 18.8 s by département against 7.8 s at once for
+    // 950,000 copies).
+    let t = Instant::now();
+    publication.copier(&affectations).await?;
+    tracing::info!(
+        ms = t.elapsed().as_millis() as u64,
+        "single-source places copied"
     );
 
     // Merged groups: read their members in full, merge — a slice of groups
@@ -156,7 +197,7 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
         }
         let (lot, suite) = reste.split_at(n.min(reste.len()));
         reste = suite;
-        let complets = store.source_records_par_cles(lot).await?;
+        let complets = publication.source_records_par_cles(lot).await?;
         let par_cle: HashMap<(&str, &str), &SourceRecord> = complets
             .iter()
             .map(|r| ((r.source.as_str(), r.lieu.id.as_str()), r))
@@ -201,7 +242,7 @@ pub async fn consolider(store: &Store, options: &Options) -> Resultat<RapportCon
         "merged"
     );
     let t = Instant::now();
-    store.publish_groups(&affectations, &fusionnes).await?;
+    publication.terminer(&affectations, &fusionnes).await?;
     tracing::info!(
         ms = t.elapsed().as_millis() as u64,
         "published registry replaced"

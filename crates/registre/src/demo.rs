@@ -157,13 +157,15 @@ impl RapportDemo {
 /// report and the de-duplication report to `sortie`.
 pub async fn construire(
     store: &Store,
-    referentiel: &Referentiel,
+    referentiel: &'static Referentiel,
     donnees: &Path,
     sortie: &Path,
 ) -> Resultat<RapportDemo> {
     let mut rapport = RapportDemo::default();
-    for entree in ENTREES {
-        match import::importer(store, &entree.demande(donnees), referentiel).await {
+    let demandes = ENTREES.iter().map(|e| e.demande(donnees)).collect();
+    let resultats = import::importer_plusieurs(store, demandes, referentiel).await;
+    for (entree, resultat) in ENTREES.iter().zip(resultats) {
+        match resultat {
             Ok(r) => rapport.imports.push(r),
             Err(Erreur::Stockage(e)) => return Err(Erreur::Stockage(e)),
             Err(e) => rapport

@@ -370,8 +370,53 @@ pub async fn importer(
     referentiel: &Referentiel,
 ) -> Resultat<Rapport> {
     let t = std::time::Instant::now();
-    let mut prep = preparer(demande, referentiel)?;
+    let prep = preparer(demande, referentiel)?;
     tracing::info!(source = %prep.source, records = prep.lieux.len(), ms = t.elapsed().as_millis() as u64, "prepared");
+    appliquer(store, prep, demande.simulation).await
+}
+
+/// Imports several sources one after the other, each in its own
+/// transaction, reading and validating the next file while the database
+/// writes the current one. Results are in the order of `demandes`; a file
+/// that cannot be used does not stop the others.
+pub async fn importer_plusieurs(
+    store: &Store,
+    demandes: Vec<Demande>,
+    referentiel: &'static Referentiel,
+) -> Vec<Resultat<Rapport>> {
+    let mut resultats = Vec::with_capacity(demandes.len());
+    let mut suivantes = demandes.into_iter();
+    let preparer_en_fond = |d: Demande| {
+        tokio::task::spawn_blocking(move || {
+            let prep = preparer(&d, referentiel);
+            (d.simulation, prep)
+        })
+    };
+    let mut en_cours = suivantes.next().map(preparer_en_fond);
+    while let Some(tache) = en_cours.take() {
+        en_cours = suivantes.next().map(preparer_en_fond);
+        let r = match tache.await {
+            Ok((simulation, Ok(prep))) => appliquer(store, prep, simulation).await,
+            Ok((_, Err(e))) => Err(e),
+            // Preparation never panics on input; a panic is a bug, reported
+            // as this source's failure rather than taking the others down.
+            Err(e) => Err(Erreur::Parametre(format!(
+                "la préparation de l'import a échoué : {e}"
+            ))),
+        };
+        resultats.push(r);
+    }
+    resultats
+}
+
+/// Compares a prepared source with the registry's records for it and
+/// applies the difference in one transaction (or only reports it when
+/// `simulation`).
+pub async fn appliquer(
+    store: &Store,
+    mut prep: Preparation,
+    simulation: bool,
+) -> Resultat<Rapport> {
     if prep.valides() == 0 && prep.lus() > 0 {
         // Almost always a changed format upstream: never wipe a source's
         // places because its new file is unreadable.
@@ -385,7 +430,7 @@ pub async fn importer(
     }
     let empreintes = store.fingerprints(&prep.source).await?;
     let mut rapport = Rapport {
-        simulation: demande.simulation,
+        simulation,
         ..Rapport::default()
     };
     // The places move into the change: a national import is not copied.
@@ -406,6 +451,9 @@ pub async fn importer(
             Some(_) => rapport.inchanges += 1,
         }
     }
+    // In key order: the database appends to its index instead of inserting
+    // at random places.
+    upserts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     let mut supprimes: Vec<String> = empreintes
         .keys()
         .filter(|id| !presents.contains(id.as_str()))
@@ -413,7 +461,7 @@ pub async fn importer(
         .collect();
     supprimes.sort();
     rapport.supprimes = supprimes;
-    if !demande.simulation {
+    if !simulation {
         let run = ImportRun {
             source: prep.source.clone(),
             at: chrono::Utc::now(),

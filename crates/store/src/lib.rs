@@ -133,6 +133,33 @@ pub struct SourceSummary {
     pub last_run: Option<ImportRun>,
 }
 
+/// An error report to store, sent by a visitor from a place's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NouveauSignalement {
+    /// Published id of the place.
+    pub lieu_id: String,
+    /// What is wrong (a short code chosen from a list by the web layer).
+    pub categorie: String,
+    pub message: String,
+    /// Optional, so a steward can answer; erased when the report is closed.
+    pub courriel: Option<String>,
+    /// Stored to the microsecond.
+    pub cree_le: DateTime<Utc>,
+}
+
+/// A stored error report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signalement {
+    pub id: i64,
+    pub lieu_id: String,
+    pub categorie: String,
+    pub message: String,
+    pub courriel: Option<String>,
+    pub cree_le: DateTime<Utc>,
+    /// `None` while the report is open.
+    pub ferme_le: Option<DateTime<Utc>>,
+}
+
 /// Errors of the store. Each names what failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -181,9 +208,20 @@ impl Store {
     /// busy timeout), `sqlite::memory:`, `postgres://…`/`postgresql://…`.
     /// Applies the embedded migrations (idempotent).
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_avec_cache(url, sqlite::CACHE_TRAITEMENTS_KIO).await
+    }
+
+    /// [`Store::connect`] for a long-running web server: it reads the
+    /// registry once into memory, so SQLite keeps a small page cache per
+    /// connection (the batch commands' large one would stay allocated).
+    pub async fn connect_serveur(url: &str) -> Result<Store, StoreError> {
+        Self::connect_avec_cache(url, sqlite::CACHE_SERVEUR_KIO).await
+    }
+
+    async fn connect_avec_cache(url: &str, cache_kio: u32) -> Result<Store, StoreError> {
         let url = url.trim();
         let inner = if url.starts_with("sqlite:") {
-            Inner::Sqlite(sqlite::SqliteStore::connect(url).await?)
+            Inner::Sqlite(sqlite::SqliteStore::connect(url, cache_kio).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Inner::Postgres(postgres::PgStore::connect(url).await?)
         } else {
@@ -308,6 +346,17 @@ impl Store {
         }
     }
 
+    /// Starts replacing the published registry piece by piece, in one
+    /// transaction: see [`Publication`]. Dropping it without
+    /// [`Publication::terminer`] leaves the registry as it was.
+    pub async fn commencer_publication(&self) -> Result<Publication, StoreError> {
+        let inner = match &self.inner {
+            Inner::Sqlite(s) => PublicationInner::Sqlite(s.commencer_publication().await?),
+            Inner::Postgres(s) => PublicationInner::Postgres(s.commencer_publication().await?),
+        };
+        Ok(Publication { inner })
+    }
+
     /// The published places matching `filtre`, ordered by id (byte order).
     pub async fn registry(
         &self,
@@ -334,11 +383,154 @@ impl Store {
         }
     }
 
+    /// A number that changes whenever the published registry is replaced
+    /// ([`Store::replace_registry`], [`Store::publish_groups`]): one
+    /// single-row read, for servers that keep the registry in memory.
+    pub async fn registry_version(&self) -> Result<i64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.registry_version().await,
+            Inner::Postgres(s) => s.registry_version().await,
+        }
+    }
+
+    /// Stores an error report; returns its id. Texts longer than 5,000
+    /// characters or an empty place id / category are
+    /// [`StoreError::Invalid`].
+    pub async fn add_signalement(&self, s: &NouveauSignalement) -> Result<i64, StoreError> {
+        commun::verifier_signalement(s)?;
+        match &self.inner {
+            Inner::Sqlite(st) => st.add_signalement(s).await,
+            Inner::Postgres(st) => st.add_signalement(s).await,
+        }
+    }
+
+    /// The open reports, oldest first, at most `limit`.
+    pub async fn signalements_ouverts(&self, limit: u32) -> Result<Vec<Signalement>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.signalements_ouverts(limit).await,
+            Inner::Postgres(s) => s.signalements_ouverts(limit).await,
+        }
+    }
+
+    /// How many reports are open.
+    pub async fn signalements_ouverts_count(&self) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.signalements_ouverts_count().await,
+            Inner::Postgres(s) => s.signalements_ouverts_count().await,
+        }
+    }
+
+    /// Closes an open report and erases the reporter's e-mail. `false` when
+    /// no open report has this id (unknown, or already closed).
+    pub async fn fermer_signalement(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.fermer_signalement(id, at).await,
+            Inner::Postgres(s) => s.fermer_signalement(id, at).await,
+        }
+    }
+
+    /// Deletes the reports closed before `fermes_avant` (retention); returns
+    /// how many were deleted. Open reports are never deleted.
+    pub async fn purger_signalements(
+        &self,
+        fermes_avant: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.purger_signalements(fermes_avant).await,
+            Inner::Postgres(s) => s.purger_signalements(fermes_avant).await,
+        }
+    }
+
     /// The last `limit` import runs, newest first.
     pub async fn import_runs(&self, limit: u32) -> Result<Vec<ImportRun>, StoreError> {
         match &self.inner {
             Inner::Sqlite(s) => s.import_runs(limit).await,
             Inner::Postgres(s) => s.import_runs(limit).await,
+        }
+    }
+}
+
+/// A replacement of the published registry in progress: one transaction on
+/// one connection, which also serves the reads consolidation needs (so that
+/// it works with a single-connection in-memory database too). Readers see
+/// the previous registry until [`Publication::terminer`] commits.
+pub struct Publication {
+    inner: PublicationInner,
+}
+
+enum PublicationInner {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Publication {
+    /// [`Store::source_records_pour_regroupement`], inside the publication.
+    pub async fn source_records_pour_regroupement(
+        &mut self,
+        departement: Option<&str>,
+    ) -> Result<Vec<SourceRecord>, StoreError> {
+        match &mut self.inner {
+            PublicationInner::Sqlite(tx) => {
+                sqlite::SqliteStore::lire_regroupement(tx, departement).await
+            }
+            PublicationInner::Postgres(tx) => {
+                postgres::PgStore::lire_regroupement(tx, departement).await
+            }
+        }
+    }
+
+    /// [`Store::source_records_par_cles`], inside the publication.
+    pub async fn source_records_par_cles(
+        &mut self,
+        cles: &[(String, String)],
+    ) -> Result<Vec<SourceRecord>, StoreError> {
+        match &mut self.inner {
+            PublicationInner::Sqlite(tx) => sqlite::SqliteStore::lire_par_cles(tx, cles).await,
+            PublicationInner::Postgres(tx) => postgres::PgStore::lire_par_cles(tx, cles).await,
+        }
+    }
+
+    /// Publishes the places of `affectations` marked `copie` as copies of
+    /// their source records (the others are merged places, given to
+    /// [`Publication::terminer`]).
+    pub async fn copier(&mut self, affectations: &[Affectation]) -> Result<(), StoreError> {
+        let copies: Vec<&Affectation> = affectations.iter().filter(|a| a.copie).collect();
+        if copies.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            PublicationInner::Sqlite(tx) => sqlite::SqliteStore::publier_copies(tx, &copies).await,
+            PublicationInner::Postgres(tx) => postgres::PgStore::publier_copies(tx, &copies).await,
+        }
+    }
+
+    /// Gives up: the registry stays as it was. (Dropping the publication
+    /// does the same, but only when its connection is next used.)
+    pub async fn abandonner(self) -> Result<(), StoreError> {
+        let op = commun::erreur_db("l'abandon de la publication");
+        match self.inner {
+            PublicationInner::Sqlite(tx) => tx.rollback().await.map_err(op),
+            PublicationInner::Postgres(tx) => tx.rollback().await.map_err(op),
+        }
+    }
+
+    /// Writes the merged places, checks the whole registry (`affectations`:
+    /// every assignment, copies included; unique published ids, each source
+    /// record once) and commits.
+    pub async fn terminer(
+        self,
+        affectations: &[Affectation],
+        fusionnes: &[PublishedLieu],
+    ) -> Result<(), StoreError> {
+        commun::verifier_registre(fusionnes)?;
+        commun::verifier_affectations(affectations, fusionnes)?;
+        match self.inner {
+            PublicationInner::Sqlite(tx) => {
+                sqlite::SqliteStore::terminer_publication(tx, fusionnes).await
+            }
+            PublicationInner::Postgres(tx) => {
+                postgres::PgStore::terminer_publication(tx, fusionnes).await
+            }
         }
     }
 }

@@ -11,6 +11,12 @@ use std::time::Duration;
 
 static MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Page cache of batch work: index upkeep of a million-place registry
+/// stays in memory.
+pub(crate) const CACHE_TRAITEMENTS_KIO: u32 = 128 * 1024;
+/// Page cache of a web server, which reads the registry once.
+pub(crate) const CACHE_SERVEUR_KIO: u32 = 4 * 1024;
+
 /// SQLite's default limit of bound parameters per statement (since 3.32).
 const MAX_PARAMETRES: usize = 32_766;
 
@@ -20,7 +26,7 @@ pub(crate) struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub(crate) async fn connect(url: &str, cache_kio: u32) -> Result<Self, StoreError> {
         let target = format!("la base SQLite « {url} »");
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|source| StoreError::Connect {
@@ -34,9 +40,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            // 128 MiB of page cache (allocated on use): index upkeep of a
-            // million-place registry stays in memory.
-            .pragma("cache_size", "-131072");
+            // Page cache, allocated on use (negative = KiB).
+            .pragma("cache_size", format!("-{cache_kio}"));
         let chemin = url.trim_start_matches("sqlite:").trim_start_matches("//");
         let memoire = chemin.starts_with(":memory:") || chemin.contains("mode=memory");
         if !memoire {

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use maillage_lieux::{Lieu, PrecisionCoordonnees, CHAMPS};
 use maillage_store::{
-    Backend, FiltreRegistre, ImportChange, ImportRun, Provenance, PublishedLieu, SourceRecord,
-    Store, StoreError,
+    Backend, FiltreRegistre, ImportChange, ImportRun, NouveauSignalement, Provenance,
+    PublishedLieu, SourceRecord, Store, StoreError,
 };
 use sqlx::{Connection, Executor};
 use std::collections::{BTreeMap, HashMap};
@@ -128,6 +128,8 @@ conformance!(
     unicode_et_guillemets,
     gros_volume_pagine,
     publication_par_groupes,
+    signalements,
+    version_du_registre,
 );
 
 // ---------------------------------------------------------------------------
@@ -739,6 +741,27 @@ async fn publication_par_groupes(ctx: &Ctx) {
     double[1].published_id = double[0].published_id.clone();
     assert!(s.publish_groups(&double, &fusionnes).await.is_err());
     assert_eq!(etat(s).await, avant);
+
+    // Piece by piece, reading inside the publication: the same registry.
+    let mut publication = s.commencer_publication().await.expect("begin");
+    let lus = publication
+        .source_records_pour_regroupement(Some("16"))
+        .await
+        .expect("read inside");
+    assert!(!lus.is_empty());
+    let (debut, fin) = affectations.split_at(affectations.len() / 2);
+    publication.copier(debut).await.expect("first half");
+    publication.copier(fin).await.expect("second half");
+    publication
+        .terminer(&affectations, &fusionnes)
+        .await
+        .expect("commit");
+    assert_eq!(etat(s).await, avant);
+    // Abandoned midway: nothing changes.
+    let mut publication = s.commencer_publication().await.expect("begin");
+    publication.copier(debut).await.expect("half");
+    publication.abandonner().await.expect("rollback");
+    assert_eq!(etat(s).await, avant);
 }
 
 async fn filtres_registre(ctx: &Ctx) {
@@ -1102,6 +1125,117 @@ async fn gros_volume_pagine(ctx: &Ctx) {
         s.registry(&f).await.expect("limit"),
         publies[..10_123].to_vec()
     );
+}
+
+async fn signalements(ctx: &Ctx) {
+    let s = &ctx.store;
+    assert!(s.signalements_ouverts(10).await.expect("none").is_empty());
+    let nouveau = |lieu: &str, minute: i64, courriel: Option<&str>| NouveauSignalement {
+        lieu_id: lieu.to_string(),
+        categorie: "horaires".to_string(),
+        message: format!("Les horaires de « {lieu} » ont changé.\nVoir l'affiche 🙂"),
+        courriel: courriel.map(str::to_string),
+        cree_le: instant(minute) + Duration::nanoseconds(123_456_789),
+    };
+    let a = s
+        .add_signalement(&nouveau("lieu-b", 2, Some("a@exemple.fr")))
+        .await
+        .expect("a");
+    let b = s
+        .add_signalement(&nouveau("lieu-a", 1, None))
+        .await
+        .expect("b");
+    let c = s
+        .add_signalement(&nouveau("lieu-c", 3, None))
+        .await
+        .expect("c");
+    assert!(a != b && b != c && a != c);
+    assert_eq!(s.signalements_ouverts_count().await.expect("count"), 3);
+    // Oldest first; timestamps kept to the microsecond.
+    let ouverts = s.signalements_ouverts(10).await.expect("open");
+    let ids: Vec<i64> = ouverts.iter().map(|x| x.id).collect();
+    assert_eq!(ids, vec![b, a, c]);
+    let lu = &ouverts[1];
+    assert_eq!(lu.lieu_id, "lieu-b");
+    assert_eq!(lu.categorie, "horaires");
+    assert!(lu.message.contains("« lieu-b »") && lu.message.contains('🙂'));
+    assert_eq!(lu.courriel.as_deref(), Some("a@exemple.fr"));
+    assert_eq!(lu.cree_le, instant(2) + Duration::microseconds(123_456));
+    assert_eq!(lu.ferme_le, None);
+    assert_eq!(s.signalements_ouverts(2).await.expect("limit").len(), 2);
+
+    // Closing: once only; the e-mail is erased; it leaves the open list.
+    assert!(s.fermer_signalement(a, instant(10)).await.expect("close"));
+    assert!(!s.fermer_signalement(a, instant(11)).await.expect("again"));
+    assert!(!s
+        .fermer_signalement(999_999, instant(11))
+        .await
+        .expect("unknown"));
+    let ids: Vec<i64> = s
+        .signalements_ouverts(10)
+        .await
+        .expect("open")
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(ids, vec![b, c]);
+    assert_eq!(s.signalements_ouverts_count().await.expect("count"), 2);
+
+    // Retention: only closed reports older than the limit go.
+    assert!(s.fermer_signalement(c, instant(100)).await.expect("close"));
+    assert_eq!(s.purger_signalements(instant(50)).await.expect("purge"), 1);
+    assert_eq!(s.purger_signalements(instant(50)).await.expect("purge"), 0);
+    assert_eq!(
+        s.purger_signalements(instant(1000)).await.expect("purge"),
+        1
+    );
+    assert_eq!(s.signalements_ouverts_count().await.expect("count"), 1);
+
+    // Invalid reports change nothing.
+    let mut vide = nouveau("", 5, None);
+    assert!(matches!(
+        s.add_signalement(&vide).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    vide.lieu_id = "x".to_string();
+    vide.message = "x".repeat(5_001);
+    assert!(matches!(
+        s.add_signalement(&vide).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert_eq!(s.signalements_ouverts_count().await.expect("count"), 1);
+}
+
+async fn version_du_registre(ctx: &Ctx) {
+    let s = &ctx.store;
+    let v0 = s.registry_version().await.expect("version");
+    let nc = lieux_reels("nouvelle-caledonie-2024.v0.json");
+    s.apply_import(&change("nc", nc.clone(), vec![], instant(0)))
+        .await
+        .expect("import");
+    // An import alone does not change the published registry.
+    assert_eq!(s.registry_version().await.expect("version"), v0);
+    let publies: Vec<PublishedLieu> = nc.iter().map(|l| publie_seul(l, "nc")).collect();
+    s.replace_registry(&publies).await.expect("replace");
+    let v1 = s.registry_version().await.expect("version");
+    assert_ne!(v1, v0);
+    let affectations: Vec<maillage_store::Affectation> = nc
+        .iter()
+        .map(|l| maillage_store::Affectation {
+            source: "nc".to_string(),
+            source_id: l.id.to_string(),
+            group_id: l.id.to_string(),
+            published_id: l.id.to_string(),
+            copie: true,
+        })
+        .collect();
+    s.publish_groups(&affectations, &[]).await.expect("publish");
+    let v2 = s.registry_version().await.expect("version");
+    assert!(v2 != v1 && v2 != v0);
+    // A refused publication changes nothing.
+    let double = vec![publies[0].clone(), publies[0].clone()];
+    assert!(s.replace_registry(&double).await.is_err());
+    assert_eq!(s.registry_version().await.expect("version"), v2);
 }
 
 // ---------------------------------------------------------------------------
