@@ -1061,6 +1061,18 @@ async fn filtres_et_carte() {
             json!(nom)
         );
         touche(&c, Key::Enter).await;
+        // Leaflet fades popups in and may pan the map: WebDriver reports
+        // no rendered text until the popup is opaque and in view.
+        attendre_que(
+            &c,
+            "const p = document.querySelector('#carte .leaflet-popup'); \
+             const a = p && p.querySelector('.leaflet-popup-content a'); \
+             return !!a && getComputedStyle(p).opacity === '1' \
+               && a.getBoundingClientRect().width > 0 \
+               && !document.querySelector('#carte .leaflet-pan-anim');",
+            "popup shown",
+        )
+        .await;
         let lien = trouver(&c, "#carte .leaflet-popup-content a").await;
         let nom = espaces(&nom);
         let texte_lien = lien.text().await.expect("text");
