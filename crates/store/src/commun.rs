@@ -11,7 +11,9 @@ use std::collections::HashSet;
 
 /// Rows per page when reading large tables (bounded memory per query).
 pub(crate) const PAGE_SOURCE_RECORDS: usize = 10_000;
-pub(crate) const PAGE_REGISTRE: usize = 10_000;
+/// Small: SQLite keeps a copy of every fetched value in the C heap until the
+/// page is dropped, and the server's heap stays as large as its biggest page.
+pub(crate) const PAGE_REGISTRE: usize = 1_000;
 /// Ids per `DELETE` statement.
 pub(crate) const PAQUET_SUPPRESSIONS: usize = 5_000;
 
