@@ -191,17 +191,19 @@ fn rss() -> Option<u64> {
     Some(kio * 1024)
 }
 
-fn percentile(tri: &[Duration], p: f64) -> Duration {
+/// Nearest-rank percentile of sorted durations (`p` in 0..=1); zero when
+/// empty.
+pub fn percentile(tri: &[Duration], p: f64) -> Duration {
     if tri.is_empty() {
         return Duration::ZERO;
     }
-    let k = ((tri.len() as f64 - 1.0) * p).round() as usize;
-    tri[k.min(tri.len() - 1)]
+    let rang = (p.clamp(0.0, 1.0) * tri.len() as f64).ceil() as usize;
+    tri[rang.clamp(1, tri.len()) - 1]
 }
 
-/// Deletes one inner letter: `bordeaux` → `bordaux`, the typo of a hurried
-/// user.
-fn faute(mot: &str, rng: &mut fastrand::Rng) -> String {
+/// Deletes one inner letter (`bordeaux` → `bordaux`): the typo of a
+/// hurried user. Words under 5 letters are kept.
+pub fn faute(mot: &str, rng: &mut fastrand::Rng) -> String {
     let lettres: Vec<char> = mot.chars().collect();
     if lettres.len() < 5 {
         return mot.to_string();
@@ -435,5 +437,36 @@ fn mesurer_catalogue(
         rss_construction: rss1.zip(rss2).map(|(a, b)| b.saturating_sub(a)),
         rss_lieux: rss0.zip(rss1).map(|(a, b)| b.saturating_sub(a)),
         mesures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(x: u64) -> Duration {
+        Duration::from_millis(x)
+    }
+
+    #[test]
+    fn percentiles_au_rang_le_plus_proche() {
+        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
+        assert_eq!(percentile(&[ms(7)], 0.99), ms(7));
+        let cent: Vec<Duration> = (1..=100).map(ms).collect();
+        assert_eq!(percentile(&cent, 0.50), ms(50));
+        assert_eq!(percentile(&cent, 0.99), ms(99));
+        assert_eq!(percentile(&cent, 1.0), ms(100));
+        assert_eq!(percentile(&cent, 0.0), ms(1));
+        let mille: Vec<Duration> = (1..=1000).map(ms).collect();
+        assert_eq!(percentile(&mille, 0.99), ms(990));
+    }
+
+    #[test]
+    fn une_faute_retire_une_lettre_interieure() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        assert_eq!(faute("pau", &mut rng), "pau");
+        let f = faute("bordeaux", &mut rng);
+        assert_eq!(f.chars().count(), 7);
+        assert!(f.starts_with('b') && f.ends_with('x'), "{f}");
     }
 }

@@ -89,15 +89,7 @@ pub fn genre_de(chemin: &str, requete: Option<&str>) -> Genre {
     }
 }
 
-/// Nearest-rank percentile of sorted durations (`p` in 0..=1); zero when
-/// empty.
-pub fn percentile(tri: &[Duration], p: f64) -> Duration {
-    if tri.is_empty() {
-        return Duration::ZERO;
-    }
-    let rang = (p.clamp(0.0, 1.0) * tri.len() as f64).ceil() as usize;
-    tri[rang.clamp(1, tri.len()) - 1]
-}
+pub use maillage_orientation::bench::{faute, percentile};
 
 /// p50, p99 and max of some durations (sorted here).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -343,22 +335,6 @@ pub fn requetes_filtrees(catalogue: &Catalogue, nombre: usize, graine: u64) -> V
         });
     }
     requetes
-}
-
-/// Deletes one inner letter (`bordeaux` → `bordaux`): the typo of a
-/// hurried user. Words under 5 letters are kept.
-pub fn faute(mot: &str, rng: &mut fastrand::Rng) -> String {
-    let lettres: Vec<char> = mot.chars().collect();
-    if lettres.len() < 5 {
-        return mot.to_string();
-    }
-    let k = rng.usize(1..lettres.len() - 1);
-    lettres
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != k)
-        .map(|(_, c)| c)
-        .collect()
 }
 
 /// The order of the kinds in the mix, repeated: of 20 requests, 5 filtered
@@ -681,16 +657,7 @@ mod tests {
     }
 
     #[test]
-    fn percentiles_au_rang_le_plus_proche() {
-        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
-        assert_eq!(percentile(&[ms(7)], 0.99), ms(7));
-        let cent: Vec<Duration> = (1..=100).map(ms).collect();
-        assert_eq!(percentile(&cent, 0.50), ms(50));
-        assert_eq!(percentile(&cent, 0.99), ms(99));
-        assert_eq!(percentile(&cent, 1.0), ms(100));
-        assert_eq!(percentile(&cent, 0.0), ms(1));
-        let mille: Vec<Duration> = (1..=1000).map(ms).collect();
-        assert_eq!(percentile(&mille, 0.99), ms(990));
+    fn quantiles_tries_ici() {
         let q = Quantiles::de(vec![ms(3), ms(1), ms(2)]);
         assert_eq!((q.nombre, q.p50, q.max), (3, ms(2), ms(3)));
     }

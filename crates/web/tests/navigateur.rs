@@ -443,31 +443,19 @@ async fn attendre_que(c: &Client, script: &str, quoi: &str) {
 }
 
 async fn trouver(c: &Client, css: &str) -> Element {
-    match c
-        .wait()
-        .at_most(ATTENTE)
-        .for_element(Locator::Css(css))
-        .await
-    {
-        Ok(e) => e,
-        Err(e) => {
-            let url = c.current_url().await.map(|u| u.to_string());
-            panic!("élément {css} introuvable sur {url:?} : {e}");
-        }
-    }
+    trouver_par(c, Locator::Css(css)).await
 }
 
 async fn trouver_xpath(c: &Client, xpath: &str) -> Element {
-    match c
-        .wait()
-        .at_most(ATTENTE)
-        .for_element(Locator::XPath(xpath))
-        .await
-    {
+    trouver_par(c, Locator::XPath(xpath)).await
+}
+
+async fn trouver_par(c: &Client, ou: Locator<'_>) -> Element {
+    match c.wait().at_most(ATTENTE).for_element(ou).await {
         Ok(e) => e,
         Err(e) => {
             let url = c.current_url().await.map(|u| u.to_string());
-            panic!("élément {xpath} introuvable sur {url:?} : {e}");
+            panic!("élément {ou:?} introuvable sur {url:?} : {e}");
         }
     }
 }
