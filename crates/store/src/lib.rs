@@ -16,19 +16,31 @@
 //! standard's `|` texts), plus `departement`, `precision_coordonnees` and
 //! `fingerprint` ([`Lieu::empreinte`]).
 //!
+//! The store also keeps the mediators' activity records (comptes-rendus
+//! d'activité, [`Store::enregistrer_activite`]) with an audit journal
+//! ([`Store::journal`]) written in the same transaction as each change.
+//!
 //! Writes are chunked multi-row `INSERT`s in one transaction; reads of large
 //! tables are paged on the primary key so memory stays bounded by the result.
 
+mod activites;
 mod colonnes;
 mod commun;
 mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
+use maillage_activites::Activite;
 use maillage_lieux::Lieu;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+pub use activites::{
+    masque_materiel, masque_thematiques, materiel_du_masque, thematiques_du_masque,
+    ActiviteEnregistree, EntreeJournal, FiltreActivites, NouvelleActivite, NouvelleEntreeJournal,
+    PageActivites, ACTION_CREATION_ACTIVITE, ACTION_MODIFICATION_ACTIVITE,
+    ACTION_SUPPRESSION_ACTIVITE, PAR_PAGE_MAX,
+};
 pub use colonnes::COLONNES_LIEU;
 
 /// The database engine behind a [`Store`].
@@ -189,6 +201,12 @@ pub enum StoreError {
     /// A value was refused by a rule of the schema (empty id, empty source…).
     #[error("valeur refusée par la base pendant {operation} : {detail}")]
     Invalid {
+        operation: &'static str,
+        detail: String,
+    },
+    /// The thing to change does not exist (or no longer: a deleted record).
+    #[error("introuvable pendant {operation} : {detail}")]
+    NotFound {
         operation: &'static str,
         detail: String,
     },
@@ -438,6 +456,112 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(s) => s.purger_signalements(fermes_avant).await,
             Inner::Postgres(s) => s.purger_signalements(fermes_avant).await,
+        }
+    }
+
+    /// Stores a validated record under a new id (returned) and journals
+    /// [`ACTION_CREATION_ACTIVITE`] by the mediator, in one transaction.
+    /// Blank or over-long ids are [`StoreError::Invalid`].
+    pub async fn enregistrer_activite(&self, n: &NouvelleActivite) -> Result<String, StoreError> {
+        activites::verifier_nouvelle_activite(n)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.enregistrer_activite(n).await,
+            Inner::Postgres(s) => s.enregistrer_activite(n).await,
+        }
+    }
+
+    /// One record by id; `None` when unknown or deleted.
+    pub async fn activite(&self, id: &str) -> Result<Option<ActiviteEnregistree>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.activite(id, false).await,
+            Inner::Postgres(s) => s.activite(id, false).await,
+        }
+    }
+
+    /// One record by id, deleted or not (for audits and exports).
+    pub async fn activite_y_compris_supprimee(
+        &self,
+        id: &str,
+    ) -> Result<Option<ActiviteEnregistree>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.activite(id, true).await,
+            Inner::Postgres(s) => s.activite(id, true).await,
+        }
+    }
+
+    /// Replaces a record's content (and its département) and journals
+    /// [`ACTION_MODIFICATION_ACTIVITE`] by `par`, in one transaction. The
+    /// mediator and structure stay. [`StoreError::NotFound`] when no
+    /// record has this id or it was deleted. Who may modify is the caller's
+    /// decision.
+    pub async fn modifier_activite(
+        &self,
+        id: &str,
+        activite: &Activite,
+        departement: Option<&str>,
+        par: &str,
+        le: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        activites::verifier_modification(departement, par)?;
+        match &self.inner {
+            Inner::Sqlite(s) => {
+                s.modifier_activite(id, activite, departement, par, le)
+                    .await
+            }
+            Inner::Postgres(s) => {
+                s.modifier_activite(id, activite, departement, par, le)
+                    .await
+            }
+        }
+    }
+
+    /// Soft-deletes a record (hidden from [`Store::activite`] and
+    /// [`Store::activites`], kept for audits) and journals
+    /// [`ACTION_SUPPRESSION_ACTIVITE`] by `par`, in one transaction.
+    /// Idempotent: `Ok(false)` when it was already deleted (nothing
+    /// changed, nothing journaled), so a repeated request is harmless;
+    /// [`StoreError::NotFound`] when no record has this id.
+    pub async fn supprimer_activite(
+        &self,
+        id: &str,
+        par: &str,
+        le: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.supprimer_activite(id, par, le).await,
+            Inner::Postgres(s) => s.supprimer_activite(id, par, le).await,
+        }
+    }
+
+    /// The live records matching `filtre`, newest date first then by id,
+    /// one page of them, with how many match in all.
+    pub async fn activites(&self, filtre: &FiltreActivites) -> Result<PageActivites, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.activites(filtre).await,
+            Inner::Postgres(s) => s.activites(filtre).await,
+        }
+    }
+
+    /// Adds an entry to the audit journal; returns its id. An empty action
+    /// is [`StoreError::Invalid`].
+    pub async fn journaliser(&self, e: &NouvelleEntreeJournal) -> Result<i64, StoreError> {
+        activites::verifier_entree_journal(e)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.journaliser(e).await,
+            Inner::Postgres(s) => s.journaliser(e).await,
+        }
+    }
+
+    /// At most `limite` journal entries, newest first (by id), only those
+    /// older than `avant_id` when given (the next page: the last id seen).
+    pub async fn journal(
+        &self,
+        limite: u32,
+        avant_id: Option<i64>,
+    ) -> Result<Vec<EntreeJournal>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.journal(limite, avant_id).await,
+            Inner::Postgres(s) => s.journal(limite, avant_id).await,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The PostgreSQL implementation.
 
+use crate::activites::operations_activites;
 use crate::colonnes::{self, Cellule, COLONNES_LIEU};
 use crate::commun::{erreur_db, operations};
 use crate::{PublishedLieu, StoreError};
@@ -67,6 +68,7 @@ impl PgStore {
 }
 
 operations!(PgStore, sqlx::Postgres);
+operations_activites!(PgStore, sqlx::Postgres);
 
 /// One column of a batch, as a PostgreSQL array.
 enum Colonne {

@@ -1,5 +1,6 @@
 //! The SQLite implementation (one file, WAL, one writer at a time).
 
+use crate::activites::operations_activites;
 use crate::commun::{ecritures_multilignes, operations};
 use crate::StoreError;
 use sqlx::migrate::Migrator;
@@ -97,4 +98,5 @@ impl SqliteStore {
 }
 
 operations!(SqliteStore, sqlx::Sqlite);
+operations_activites!(SqliteStore, sqlx::Sqlite);
 ecritures_multilignes!(SqliteStore, sqlx::Sqlite, MAX_PARAMETRES);

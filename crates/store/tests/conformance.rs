@@ -5,10 +5,17 @@
 //! `MAILLAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test cargo test -p maillage-store`
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use maillage_activites::{
+    dupliquer, valider, Activite, ActiviteSaisie, Autonomie, Beneficiaire, DureeSaisie, Materiel,
+    NiveauAtelier, ParticipantsAnonymes, StructureDeRedirection, Thematique, TypeActivite,
+    TypeLieu,
+};
 use maillage_lieux::{Lieu, PrecisionCoordonnees, CHAMPS};
 use maillage_store::{
-    Backend, FiltreRegistre, ImportChange, ImportRun, NouveauSignalement, Provenance,
-    PublishedLieu, SourceRecord, Store, StoreError,
+    materiel_du_masque, thematiques_du_masque, ActiviteEnregistree, Backend, EntreeJournal,
+    FiltreActivites, FiltreRegistre, ImportChange, ImportRun, NouveauSignalement, NouvelleActivite,
+    NouvelleEntreeJournal, Provenance, PublishedLieu, SourceRecord, Store, StoreError,
+    ACTION_CREATION_ACTIVITE, ACTION_MODIFICATION_ACTIVITE, ACTION_SUPPRESSION_ACTIVITE,
 };
 use sqlx::{Connection, Executor};
 use std::collections::{BTreeMap, HashMap};
@@ -130,6 +137,13 @@ conformance!(
     publication_par_groupes,
     signalements,
     version_du_registre,
+    activites_aller_retour,
+    activites_modification,
+    activites_suppression,
+    activites_filtres_et_pages,
+    journal_ordre_et_pages,
+    activite_corrompue,
+    activites_et_journal_atomiques,
 );
 
 // ---------------------------------------------------------------------------
@@ -1236,6 +1250,645 @@ async fn version_du_registre(ctx: &Ctx) {
     let double = vec![publies[0].clone(), publies[0].clone()];
     assert!(s.replace_registry(&double).await.is_err());
     assert_eq!(s.registry_version().await.expect("version"), v2);
+}
+
+// ---------------------------------------------------------------------------
+// Activity records and journal
+
+/// The mediator's "today" when records are validated.
+fn aujourd_hui() -> NaiveDate {
+    date(2026, 6, 30)
+}
+
+fn valide(saisie: &ActiviteSaisie) -> Activite {
+    valider(saisie, aujourd_hui()).expect("valid record")
+}
+
+/// An individual record filling every field it can.
+fn activite_individuelle_riche() -> Activite {
+    let mut s = ActiviteSaisie::nouvelle(TypeActivite::Individuel);
+    s.date = Some(date(2026, 5, 12));
+    s.duree = Some(DureeSaisie::Personnalisee {
+        heures: 1,
+        minutes: 10,
+    });
+    s.type_lieu = Some(TypeLieu::Domicile);
+    s.lieu_code_insee = Some("2A004".to_string());
+    s.materiel = vec![Materiel::Telephone, Materiel::Ordinateur];
+    s.thematiques = vec![
+        Thematique::Email,
+        Thematique::DiagnosticNumerique,
+        Thematique::AideAuxDemarchesAdministratives,
+        Thematique::Associations,
+        Thematique::Logement,
+    ];
+    s.notes = Some("« Guillemets », l'apostrophe, \\\\ 🎉\nseconde ligne".to_string());
+    s.beneficiaire = Some(Beneficiaire::Suivi {
+        id: "beneficiaire-42".to_string(),
+    });
+    s.autonomie = Some(Autonomie::PartiellementAutonome);
+    s.oriente_vers_structure = Some(true);
+    s.structure_de_redirection = Some(StructureDeRedirection::AideSociale);
+    s.precisions_demarche = Some("Dossier d'aide au logement".to_string());
+    valide(&s)
+}
+
+/// A workshop with followed and anonymous participants.
+fn atelier_collectif() -> Activite {
+    let mut s = ActiviteSaisie::nouvelle(TypeActivite::Collectif);
+    s.date = Some(date(2026, 5, 20));
+    s.duree = Some(DureeSaisie::Minutes(120));
+    s.type_lieu = Some(TypeLieu::LieuActivite);
+    s.structure_id = Some("lieu-mednum-13".to_string());
+    s.materiel = vec![Materiel::Aucun];
+    s.thematiques = vec![
+        Thematique::IntelligenceArtificielle,
+        Thematique::SecuriteNumerique,
+    ];
+    s.titre_atelier = Some("Se protéger des arnaques".to_string());
+    s.niveau = Some(NiveauAtelier::Debutant);
+    s.participants = vec!["p-1".to_string(), "p-2".to_string()];
+    s.participants_anonymes = Some(ParticipantsAnonymes {
+        total: 5,
+        deja_accompagne: 2,
+        genre_feminin: 3,
+        genre_masculin: 1,
+        tranche_age_soixante_dix_plus: 4,
+        statut_social_retraite: 4,
+        ..Default::default()
+    });
+    valide(&s)
+}
+
+/// A plain record of the given date, at a distance.
+fn activite_du(jour: NaiveDate) -> Activite {
+    let mut s = ActiviteSaisie::nouvelle(TypeActivite::Individuel);
+    s.date = Some(jour);
+    s.duree = Some(DureeSaisie::Minutes(30));
+    s.type_lieu = Some(TypeLieu::ADistance);
+    s.thematiques = vec![Thematique::Bureautique];
+    valide(&s)
+}
+
+fn nouvelle(
+    mediateur: &str,
+    structure: Option<&str>,
+    departement: Option<&str>,
+    activite: Activite,
+    secondes: i64,
+) -> NouvelleActivite {
+    NouvelleActivite {
+        mediateur_id: mediateur.to_string(),
+        structure_id: structure.map(str::to_string),
+        departement: departement.map(str::to_string),
+        activite,
+        cree_le: instant(secondes),
+    }
+}
+
+async fn lue(s: &Store, id: &str) -> ActiviteEnregistree {
+    s.activite(id).await.expect("read").expect("stored record")
+}
+
+async fn tout_le_journal(s: &Store) -> Vec<EntreeJournal> {
+    s.journal(1_000, None).await.expect("journal")
+}
+
+async fn activites_aller_retour(ctx: &Ctx) {
+    let s = &ctx.store;
+    let individuelle = activite_individuelle_riche();
+    let id_i = s
+        .enregistrer_activite(&nouvelle(
+            "med-1",
+            Some("structure-1"),
+            Some("2A"),
+            individuelle.clone(),
+            10,
+        ))
+        .await
+        .expect("individual");
+    let collectif = atelier_collectif();
+    let id_c = s
+        .enregistrer_activite(&nouvelle("med-2", None, Some("13"), collectif.clone(), 20))
+        .await
+        .expect("collective");
+    for id in [&id_i, &id_c] {
+        assert_eq!(id.len(), 32, "{id}");
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    }
+    assert_ne!(id_i, id_c);
+
+    let i = lue(s, &id_i).await;
+    // What was stored reads back as the same draft, which validates again
+    // into the same record.
+    assert_eq!(i.saisie, dupliquer(&individuelle));
+    assert_eq!(valide(&i.saisie), individuelle);
+    assert_eq!(i.id, id_i);
+    assert_eq!(i.mediateur_id, "med-1");
+    assert_eq!(i.structure_id.as_deref(), Some("structure-1"));
+    assert_eq!(i.departement.as_deref(), Some("2A"));
+    assert_eq!(i.date, date(2026, 5, 12));
+    assert_eq!(i.type_activite, TypeActivite::Individuel);
+    assert_eq!(i.duree_minutes, 70);
+    assert_eq!(i.type_lieu, TypeLieu::Domicile);
+    assert_eq!(i.lieu_id, None);
+    assert_eq!(i.code_insee.as_deref(), Some("2A004"));
+    // Bit i = Thematique::ALL[i]: DiagnosticNumerique 0, Email 5,
+    // AideAuxDemarchesAdministratives 18, Logement 23, Associations 29.
+    assert_eq!(
+        i.masque_thematiques,
+        (1 << 0) | (1 << 5) | (1 << 18) | (1 << 23) | (1 << 29)
+    );
+    // Ordinateur 0, Telephone 1.
+    assert_eq!(i.masque_materiel, 0b11);
+    assert_eq!(
+        thematiques_du_masque(i.masque_thematiques).as_deref(),
+        Some(individuelle.thematiques())
+    );
+    assert_eq!(i.accompagnements, 1);
+    assert_eq!(i.cree_le, instant(10));
+    assert_eq!(i.modifie_le, instant(10));
+    assert_eq!((i.supprime_le, i.supprime_par.as_deref()), (None, None));
+
+    let c = lue(s, &id_c).await;
+    assert_eq!(c.saisie, dupliquer(&collectif));
+    assert_eq!(valide(&c.saisie), collectif);
+    assert_eq!(c.structure_id, None);
+    assert_eq!(c.type_activite, TypeActivite::Collectif);
+    assert_eq!(c.duree_minutes, 120);
+    assert_eq!(c.type_lieu, TypeLieu::LieuActivite);
+    assert_eq!(c.lieu_id.as_deref(), Some("lieu-mednum-13"));
+    assert_eq!(c.code_insee, None);
+    // SecuriteNumerique 12, IntelligenceArtificielle 17; Aucun is Materiel 4.
+    assert_eq!(c.masque_thematiques, (1 << 12) | (1 << 17));
+    assert_eq!(c.masque_materiel, 1 << 4);
+    assert_eq!(
+        materiel_du_masque(c.masque_materiel).as_deref(),
+        Some(collectif.materiel())
+    );
+    // 2 followed + 5 anonymous participants.
+    assert_eq!(c.accompagnements, 7);
+
+    // The listing reads the same rows.
+    let page = s
+        .activites(&FiltreActivites::default())
+        .await
+        .expect("list");
+    assert_eq!(page.total, 2);
+    assert_eq!(page.activites, vec![c.clone(), i.clone()]);
+
+    // Each creation journaled, in the same transaction, without free text.
+    let journal = tout_le_journal(s).await;
+    assert_eq!(journal.len(), 2);
+    let (dernier, premier) = (&journal[0], &journal[1]);
+    assert_eq!(premier.action, ACTION_CREATION_ACTIVITE);
+    assert_eq!(premier.acteur_id.as_deref(), Some("med-1"));
+    assert_eq!(premier.cible.as_deref(), Some(id_i.as_str()));
+    assert_eq!(premier.quand, instant(10));
+    assert_eq!(premier.details["type"], "individuel");
+    assert_eq!(premier.details["date"], "2026-05-12");
+    assert!(!premier.details.to_string().contains("Guillemets"));
+    assert_eq!(dernier.action, ACTION_CREATION_ACTIVITE);
+    assert_eq!(dernier.cible.as_deref(), Some(id_c.as_str()));
+    assert!(dernier.id > premier.id);
+
+    assert!(s.activite("inconnue").await.expect("read").is_none());
+    // Blank mediator: refused before any write.
+    let e = s
+        .enregistrer_activite(&nouvelle(" ", None, None, activite_du(date(2026, 1, 1)), 0))
+        .await
+        .expect_err("blank mediator");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    assert_eq!(tout_le_journal(s).await.len(), 2);
+}
+
+async fn activites_modification(ctx: &Ctx) {
+    let s = &ctx.store;
+    let id = s
+        .enregistrer_activite(&nouvelle(
+            "med-1",
+            Some("structure-1"),
+            Some("2A"),
+            activite_individuelle_riche(),
+            10,
+        ))
+        .await
+        .expect("create");
+    let nouvelle_version = atelier_collectif();
+    s.modifier_activite(&id, &nouvelle_version, Some("13"), "coordo-7", instant(500))
+        .await
+        .expect("modify");
+    let a = lue(s, &id).await;
+    assert_eq!(a.saisie, dupliquer(&nouvelle_version));
+    assert_eq!(a.type_activite, TypeActivite::Collectif);
+    assert_eq!(a.date, date(2026, 5, 20));
+    assert_eq!(a.duree_minutes, 120);
+    assert_eq!(a.type_lieu, TypeLieu::LieuActivite);
+    assert_eq!(a.lieu_id.as_deref(), Some("lieu-mednum-13"));
+    assert_eq!(a.code_insee, None);
+    assert_eq!(a.masque_thematiques, (1 << 12) | (1 << 17));
+    assert_eq!(a.masque_materiel, 1 << 4);
+    assert_eq!(a.accompagnements, 7);
+    assert_eq!(a.departement.as_deref(), Some("13"));
+    // Who recorded it and when do not change.
+    assert_eq!(a.mediateur_id, "med-1");
+    assert_eq!(a.structure_id.as_deref(), Some("structure-1"));
+    assert_eq!(a.cree_le, instant(10));
+    assert_eq!(a.modifie_le, instant(500));
+
+    let journal = tout_le_journal(s).await;
+    assert_eq!(journal.len(), 2);
+    assert_eq!(journal[0].action, ACTION_MODIFICATION_ACTIVITE);
+    assert_eq!(journal[0].acteur_id.as_deref(), Some("coordo-7"));
+    assert_eq!(journal[0].cible.as_deref(), Some(id.as_str()));
+    assert_eq!(journal[0].quand, instant(500));
+    assert_eq!(journal[0].details["type"], "collectif");
+
+    // Unknown or deleted: NotFound, nothing written.
+    let e = s
+        .modifier_activite(
+            "inconnue",
+            &nouvelle_version,
+            None,
+            "coordo-7",
+            instant(600),
+        )
+        .await
+        .expect_err("unknown");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    assert!(e.to_string().contains("inconnue"), "{e}");
+    assert!(s
+        .supprimer_activite(&id, "med-1", instant(700))
+        .await
+        .expect("delete"));
+    let e = s
+        .modifier_activite(
+            &id,
+            &activite_du(date(2026, 1, 2)),
+            None,
+            "med-1",
+            instant(800),
+        )
+        .await
+        .expect_err("deleted");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    assert!(e.to_string().contains("supprimée"), "{e}");
+    let a = s
+        .activite_y_compris_supprimee(&id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(a.saisie, dupliquer(&nouvelle_version));
+    assert_eq!(a.modifie_le, instant(500));
+    assert_eq!(tout_le_journal(s).await.len(), 3);
+}
+
+async fn activites_suppression(ctx: &Ctx) {
+    let s = &ctx.store;
+    let gardee = s
+        .enregistrer_activite(&nouvelle("med-1", None, Some("13"), atelier_collectif(), 1))
+        .await
+        .expect("create");
+    let supprimee_activite = activite_individuelle_riche();
+    let supprimee = s
+        .enregistrer_activite(&nouvelle(
+            "med-1",
+            None,
+            Some("13"),
+            supprimee_activite.clone(),
+            2,
+        ))
+        .await
+        .expect("create");
+    assert!(s
+        .supprimer_activite(&supprimee, "med-1", instant(300))
+        .await
+        .expect("delete"));
+
+    // Hidden from reads and listings…
+    assert!(s.activite(&supprimee).await.expect("read").is_none());
+    let page = s
+        .activites(&FiltreActivites {
+            mediateur_id: Some("med-1".to_string()),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(page.total, 1);
+    let ids: Vec<&str> = page.activites.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, vec![gardee.as_str()]);
+    // …but kept, with who deleted it and when.
+    let a = s
+        .activite_y_compris_supprimee(&supprimee)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(a.supprime_le, Some(instant(300)));
+    assert_eq!(a.supprime_par.as_deref(), Some("med-1"));
+    assert_eq!(a.saisie, dupliquer(&supprimee_activite));
+    assert_eq!(
+        lue(s, &gardee).await.supprime_le,
+        None,
+        "the other record is untouched"
+    );
+
+    let journal = tout_le_journal(s).await;
+    assert_eq!(journal.len(), 3);
+    assert_eq!(journal[0].action, ACTION_SUPPRESSION_ACTIVITE);
+    assert_eq!(journal[0].acteur_id.as_deref(), Some("med-1"));
+    assert_eq!(journal[0].cible.as_deref(), Some(supprimee.as_str()));
+    assert_eq!(journal[0].quand, instant(300));
+
+    // Idempotent: a second deletion changes and journals nothing.
+    assert!(!s
+        .supprimer_activite(&supprimee, "autre", instant(400))
+        .await
+        .expect("again"));
+    let a = s
+        .activite_y_compris_supprimee(&supprimee)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(a.supprime_le, Some(instant(300)));
+    assert_eq!(a.supprime_par.as_deref(), Some("med-1"));
+    assert_eq!(tout_le_journal(s).await.len(), 3);
+
+    let e = s
+        .supprimer_activite("inconnue", "med-1", instant(400))
+        .await
+        .expect_err("unknown");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    assert_eq!(tout_le_journal(s).await.len(), 3);
+}
+
+async fn activites_filtres_et_pages(ctx: &Ctx) {
+    let s = &ctx.store;
+    // (mediator, structure, département, date)
+    let donnees = [
+        ("med-a", Some("s1"), Some("13"), date(2026, 5, 1)),
+        ("med-a", Some("s1"), Some("13"), date(2026, 5, 3)),
+        ("med-a", Some("s2"), Some("2A"), date(2026, 5, 3)),
+        ("med-b", Some("s1"), Some("13"), date(2026, 4, 28)),
+        ("med-b", None, None, date(2026, 5, 10)),
+        ("med-b", Some("s2"), Some("2A"), date(2026, 5, 5)),
+    ];
+    let mut ids = Vec::new();
+    for (n, (med, st, dep, jour)) in donnees.iter().enumerate() {
+        let id = s
+            .enregistrer_activite(&nouvelle(med, *st, *dep, activite_du(*jour), n as i64))
+            .await
+            .expect("create");
+        ids.push(id);
+    }
+    // The last one is deleted: it never shows.
+    assert!(s
+        .supprimer_activite(&ids[5], "med-b", instant(100))
+        .await
+        .expect("delete"));
+
+    // Expected: newest date first, then id.
+    let attendu = |garder: &dyn Fn(usize) -> bool| -> Vec<String> {
+        let mut v: Vec<(NaiveDate, String)> = (0..5)
+            .filter(|i| garder(*i))
+            .map(|i| (donnees[i].3, ids[i].clone()))
+            .collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        v.into_iter().map(|(_, id)| id).collect()
+    };
+    let liste = |f: FiltreActivites| async move {
+        let page = s.activites(&f).await.expect("list");
+        let ids: Vec<String> = page.activites.into_iter().map(|a| a.id).collect();
+        (page.total, ids)
+    };
+    let tout = attendu(&|_| true);
+    assert_eq!(tout.len(), 5);
+    assert_eq!(liste(FiltreActivites::default()).await, (5, tout.clone()));
+    assert_eq!(tout[0], ids[4], "10 May is the newest");
+    assert_eq!(tout[4], ids[3], "28 April is the oldest");
+
+    let par = |med: Option<&str>, st: Option<&str>, dep: Option<&str>| FiltreActivites {
+        mediateur_id: med.map(str::to_string),
+        structure_id: st.map(str::to_string),
+        departement: dep.map(str::to_string),
+        ..Default::default()
+    };
+    let a = attendu(&|i| donnees[i].0 == "med-a");
+    assert_eq!(liste(par(Some("med-a"), None, None)).await, (3, a));
+    let s1 = attendu(&|i| donnees[i].1 == Some("s1"));
+    assert_eq!(liste(par(None, Some("s1"), None)).await, (3, s1));
+    let d13 = attendu(&|i| donnees[i].2 == Some("13"));
+    assert_eq!(liste(par(None, None, Some("13"))).await, (3, d13));
+    assert_eq!(
+        liste(par(None, None, Some("2A"))).await,
+        (1, vec![ids[2].clone()])
+    );
+    assert_eq!(liste(par(Some("med-c"), None, None)).await, (0, vec![]));
+
+    // Dates: both bounds inclusive.
+    let mai_1_3 = attendu(&|i| (date(2026, 5, 1)..=date(2026, 5, 3)).contains(&donnees[i].3));
+    assert_eq!(mai_1_3.len(), 3);
+    let f = FiltreActivites {
+        du: Some(date(2026, 5, 1)),
+        au: Some(date(2026, 5, 3)),
+        ..Default::default()
+    };
+    assert_eq!(liste(f).await, (3, mai_1_3));
+    let f = FiltreActivites {
+        du: Some(date(2026, 5, 2)),
+        ..par(Some("med-a"), None, Some("13"))
+    };
+    assert_eq!(liste(f).await, (1, vec![ids[1].clone()]));
+
+    // Pages of 2: the whole order, cut; the total on every page.
+    let mut vus = Vec::new();
+    for page in 1..=4 {
+        let (total, ids_page) = liste(FiltreActivites {
+            page,
+            par_page: 2,
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(total, 5);
+        assert_eq!(ids_page.len(), [2, 2, 1, 0][page as usize - 1]);
+        vus.extend(ids_page);
+    }
+    assert_eq!(vus, tout);
+    let page_0 = FiltreActivites {
+        page: 0,
+        par_page: 2,
+        ..Default::default()
+    };
+    assert_eq!(liste(page_0).await, (5, tout[..2].to_vec()));
+    for par_page in [0, maillage_store::PAR_PAGE_MAX + 1] {
+        let e = s
+            .activites(&FiltreActivites {
+                par_page,
+                ..Default::default()
+            })
+            .await
+            .expect_err("page size");
+        assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    }
+}
+
+async fn journal_ordre_et_pages(ctx: &Ctx) {
+    let s = &ctx.store;
+    assert!(s.journal(10, None).await.expect("empty").is_empty());
+    let entree = |n: i64| NouvelleEntreeJournal {
+        quand: instant(n * 60),
+        // The system itself acts too.
+        acteur_id: (n != 2).then(|| format!("compte-{n}")),
+        action: if n % 2 == 0 {
+            "connexion".to_string()
+        } else {
+            "export_donnees".to_string()
+        },
+        cible: (n != 3).then(|| format!("cible-{n}")),
+        details: serde_json::json!({
+            "n": n,
+            "texte": "« Été » 🎉 \"guillemets\" 'apostrophes'",
+            "liste": [1, null, {"a": true}],
+        }),
+    };
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(s.journaliser(&entree(n)).await.expect("write"));
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    let attendue = |n: i64| {
+        let e = entree(n);
+        EntreeJournal {
+            id: ids[n as usize],
+            quand: e.quand,
+            acteur_id: e.acteur_id,
+            action: e.action,
+            cible: e.cible,
+            details: e.details,
+        }
+    };
+    // Newest first, then the next page from the last id seen.
+    let page_1 = s.journal(3, None).await.expect("page 1");
+    assert_eq!(page_1, vec![attendue(4), attendue(3), attendue(2)]);
+    let page_2 = s.journal(3, Some(page_1[2].id)).await.expect("page 2");
+    assert_eq!(page_2, vec![attendue(1), attendue(0)]);
+    assert!(s.journal(3, Some(ids[0])).await.expect("page 3").is_empty());
+    assert!(s.journal(0, None).await.expect("none").is_empty());
+
+    let mut vide = entree(9);
+    vide.action = "  ".to_string();
+    let e = s.journaliser(&vide).await.expect_err("empty action");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    assert_eq!(tout_le_journal(s).await.len(), 5);
+}
+
+/// Runs one SQL statement on the test database, outside the store: the
+/// only way to put a row the store would never write.
+async fn sql_brut(ctx: &Ctx, sql: &str) {
+    match ctx.store.backend() {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&ctx.url)
+                .await
+                .expect("SQLite connection");
+            c.execute(sql).await.expect("raw SQL");
+            c.close().await.expect("close");
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&ctx.url)
+                .await
+                .expect("PostgreSQL connection");
+            c.execute(sql).await.expect("raw SQL");
+            c.close().await.expect("close");
+        }
+    }
+}
+
+async fn activite_corrompue(ctx: &Ctx) {
+    let s = &ctx.store;
+    let saine = s
+        .enregistrer_activite(&nouvelle("med-1", None, None, atelier_collectif(), 1))
+        .await
+        .expect("create");
+    let id = s
+        .enregistrer_activite(&nouvelle("med-1", None, None, atelier_collectif(), 2))
+        .await
+        .expect("create");
+    sql_brut(
+        ctx,
+        &format!(
+            "UPDATE activites SET donnees = '{{\"type\": \"collectif\", tronqu' WHERE id = '{id}'"
+        ),
+    )
+    .await;
+    // Reported, naming the column and the record; never a panic.
+    let e = s.activite(&id).await.expect_err("corrupt JSON");
+    match &e {
+        StoreError::Corrupt { what, .. } => {
+            assert!(what.contains("activites.donnees"), "{what}");
+            assert!(what.contains(&id), "{what}");
+        }
+        autre => panic!("expected Corrupt, got {autre:?}"),
+    }
+    assert!(e.to_string().contains("illisible"), "{e}");
+    let e = s
+        .activites(&FiltreActivites::default())
+        .await
+        .expect_err("listing");
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
+    // Other records still read.
+    assert_eq!(lue(s, &saine).await.id, saine);
+
+    // A mask bit naming no thématique is corrupt too.
+    sql_brut(
+        ctx,
+        &format!(
+            "UPDATE activites SET donnees = (SELECT donnees FROM activites WHERE id = '{saine}'), \
+             thematiques = {} WHERE id = '{id}'",
+            1_i64 << 40
+        ),
+    )
+    .await;
+    let e = s.activite(&id).await.expect_err("unknown bit");
+    match &e {
+        StoreError::Corrupt { what, .. } => {
+            assert!(what.contains("activites.thematiques"), "{what}")
+        }
+        autre => panic!("expected Corrupt, got {autre:?}"),
+    }
+}
+
+/// A change whose journal entry cannot be written is not made: the record
+/// and its journal entry share one transaction.
+async fn activites_et_journal_atomiques(ctx: &Ctx) {
+    let s = &ctx.store;
+    let activite = activite_individuelle_riche();
+    let id = s
+        .enregistrer_activite(&nouvelle("med-1", None, Some("2A"), activite.clone(), 1))
+        .await
+        .expect("create");
+    // The journal becomes unwritable.
+    sql_brut(ctx, "DROP TABLE journal").await;
+
+    s.enregistrer_activite(&nouvelle("med-1", None, Some("2A"), atelier_collectif(), 2))
+        .await
+        .expect_err("no journal, no creation");
+    s.modifier_activite(&id, &atelier_collectif(), None, "med-1", instant(3))
+        .await
+        .expect_err("no journal, no modification");
+    s.supprimer_activite(&id, "med-1", instant(4))
+        .await
+        .expect_err("no journal, no deletion");
+
+    let page = s
+        .activites(&FiltreActivites::default())
+        .await
+        .expect("list");
+    assert_eq!(page.total, 1);
+    let a = lue(s, &id).await;
+    assert_eq!(a.saisie, dupliquer(&activite));
+    assert_eq!(a.departement.as_deref(), Some("2A"));
+    assert_eq!(a.modifie_le, instant(1));
+    assert_eq!(a.supprime_le, None);
 }
 
 // ---------------------------------------------------------------------------
