@@ -18,7 +18,13 @@
 //!
 //! The store also keeps the mediators' activity records (comptes-rendus
 //! d'activité, [`Store::enregistrer_activite`]) with an audit journal
-//! ([`Store::journal`]) written in the same transaction as each change.
+//! ([`Store::journal`]) written in the same transaction as each change,
+//! and counts their statistics in SQL ([`Store::statistiques`]).
+//!
+//! Accounts live here too ([`Store::creer_utilisateur`], role grants, team
+//! links, [`Store::acteur`]), with what must be shared by several stateless
+//! servers: sessions, single-use tokens and login throttling state. Only
+//! fingerprints of secrets and password PHC strings are stored.
 //!
 //! Writes are chunked multi-row `INSERT`s in one transaction; reads of large
 //! tables are paged on the primary key so memory stays bounded by the result.
@@ -26,11 +32,16 @@
 mod activites;
 mod colonnes;
 mod commun;
+mod comptes;
 mod postgres;
 mod sqlite;
+mod statistiques;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use maillage_activites::Activite;
+use maillage_comptes::{
+    Acteur, ActionSensible, Attribution, ButJeton, ErreurJeton, Freinage, LienEquipe,
+};
 use maillage_lieux::Lieu;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -42,6 +53,11 @@ pub use activites::{
     ACTION_SUPPRESSION_ACTIVITE, PAR_PAGE_MAX,
 };
 pub use colonnes::COLONNES_LIEU;
+pub use comptes::{normaliser_email, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur};
+pub use statistiques::{
+    Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
+    VALEURS_FILTRE_MAX,
+};
 
 /// The database engine behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -562,6 +578,379 @@ impl Store {
         match &self.inner {
             Inner::Sqlite(s) => s.journal(limite, avant_id).await,
             Inner::Postgres(s) => s.journal(limite, avant_id).await,
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Statistics of the activity records (statistiques.rs)
+
+    /// The statistics of the live records matching `filtre` (a mediator, a
+    /// team, a structure, a territory or the nation, over a period…),
+    /// counted by the database in four aggregate queries read from one
+    /// snapshot. Lists of more than [`VALEURS_FILTRE_MAX`] values in all
+    /// are [`StoreError::Invalid`].
+    pub async fn statistiques(
+        &self,
+        filtre: &FiltreStatistiques,
+    ) -> Result<Statistiques, StoreError> {
+        statistiques::verifier_filtre(filtre)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.statistiques(filtre).await,
+            Inner::Postgres(s) => s.statistiques(filtre).await,
+        }
+    }
+
+    // -----------------------------------------------------------------------
+
+    /// Creates an account (e-mail trimmed and lower-cased) and journals
+    /// `creation_compte` by `n.par`, in one transaction; returns its id.
+    /// An address already used, whatever its case, is a
+    /// [`StoreError::Conflict`] « un compte existe déjà pour cette
+    /// adresse »; a password that is not a PHC string is
+    /// [`StoreError::Invalid`].
+    pub async fn creer_utilisateur(&self, n: &NouvelUtilisateur) -> Result<String, StoreError> {
+        let n = comptes::verifier_nouvel_utilisateur(n)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.creer_utilisateur(&n).await,
+            Inner::Postgres(s) => s.creer_utilisateur(&n).await,
+        }
+    }
+
+    /// The account with this address, in any case and with surrounding
+    /// spaces (deactivated accounts included).
+    pub async fn utilisateur_par_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<Utilisateur>, StoreError> {
+        let email = normaliser_email(email);
+        match &self.inner {
+            Inner::Sqlite(s) => s.utilisateur_ou("email", &email).await,
+            Inner::Postgres(s) => s.utilisateur_ou("email", &email).await,
+        }
+    }
+
+    /// One account by id (deactivated accounts included).
+    pub async fn utilisateur(&self, id: &str) -> Result<Option<Utilisateur>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.utilisateur_ou("id", id).await,
+            Inner::Postgres(s) => s.utilisateur_ou("id", id).await,
+        }
+    }
+
+    /// Replaces the password hash (`phc`, a PHC string) and journals
+    /// `action` by `par`, in one transaction. `action` is
+    /// [`ActionSensible::ChangementMotDePasse`] (signed in) or
+    /// [`ActionSensible::ReinitialisationMotDePasse`] (by an e-mailed link;
+    /// then also call [`Store::supprimer_sessions_de`]).
+    /// [`StoreError::NotFound`] for an unknown account.
+    pub async fn changer_mot_de_passe(
+        &self,
+        id: &str,
+        phc: &str,
+        action: ActionSensible,
+        par: Option<&str>,
+        le: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "le changement de mot de passe";
+        comptes::verifier_phc(OP, phc)?;
+        if !matches!(
+            action,
+            ActionSensible::ChangementMotDePasse | ActionSensible::ReinitialisationMotDePasse
+        ) {
+            return Err(StoreError::Invalid {
+                operation: OP,
+                detail: format!(
+                    "« {} » n'est pas un changement de mot de passe",
+                    action.code()
+                ),
+            });
+        }
+        match &self.inner {
+            Inner::Sqlite(s) => s.changer_mot_de_passe(id, phc, action, par, le).await,
+            Inner::Postgres(s) => s.changer_mot_de_passe(id, phc, action, par, le).await,
+        }
+    }
+
+    /// Records that the account's address was verified at `le`.
+    /// [`StoreError::NotFound`] for an unknown account.
+    pub async fn marquer_email_verifie(
+        &self,
+        id: &str,
+        le: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.marquer_email_verifie(id, le).await,
+            Inner::Postgres(s) => s.marquer_email_verifie(id, le).await,
+        }
+    }
+
+    /// Grants a role and journals `changement_role` by `par`, in one
+    /// transaction. `Ok(false)` (nothing journaled) when already granted.
+    /// The grant must be coherent ([`Attribution::est_coherente`]); a
+    /// coordinator grant carries no links (its team is
+    /// [`Store::lier_equipe`]'s). [`StoreError::NotFound`] for an unknown
+    /// account.
+    pub async fn attribuer(
+        &self,
+        id: &str,
+        a: &Attribution,
+        par: Option<&str>,
+        le: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        comptes::verifier_attribution("l'attribution d'un rôle", a)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.changer_attribution(id, a, true, par, le).await,
+            Inner::Postgres(s) => s.changer_attribution(id, a, true, par, le).await,
+        }
+    }
+
+    /// Withdraws a grant (team links stay) and journals `changement_role`
+    /// by `par`, in one transaction. `Ok(false)` (nothing journaled) when
+    /// the account did not have it.
+    pub async fn retirer_attribution(
+        &self,
+        id: &str,
+        a: &Attribution,
+        par: Option<&str>,
+        le: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.changer_attribution(id, a, false, par, le).await,
+            Inner::Postgres(s) => s.changer_attribution(id, a, false, par, le).await,
+        }
+    }
+
+    /// The account's grants ordered by role code then scope, a coordinator
+    /// grant with every team link (ended ones included).
+    pub async fn attributions(&self, id: &str) -> Result<Vec<Attribution>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.attributions(id).await,
+            Inner::Postgres(s) => s.attributions(id).await,
+        }
+    }
+
+    /// Adds a mediator to a coordinator's team from `debut` (inclusive).
+    /// [`StoreError::Conflict`] when the mediator is already in the team
+    /// (an open link), [`StoreError::NotFound`] when either has no account.
+    pub async fn lier_equipe(
+        &self,
+        coordinateur_id: &str,
+        mediateur_id: &str,
+        debut: NaiveDate,
+    ) -> Result<(), StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.lier_equipe(coordinateur_id, mediateur_id, debut).await,
+            Inner::Postgres(s) => s.lier_equipe(coordinateur_id, mediateur_id, debut).await,
+        }
+    }
+
+    /// Ends the open link on `fin` (exclusive: the mediator left that day).
+    /// [`StoreError::NotFound`] when there is no open link,
+    /// [`StoreError::Invalid`] when `fin` precedes the link's start.
+    pub async fn terminer_lien(
+        &self,
+        coordinateur_id: &str,
+        mediateur_id: &str,
+        fin: NaiveDate,
+    ) -> Result<(), StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.terminer_lien(coordinateur_id, mediateur_id, fin).await,
+            Inner::Postgres(s) => s.terminer_lien(coordinateur_id, mediateur_id, fin).await,
+        }
+    }
+
+    /// A coordinator's team links, ended ones included, by mediator then
+    /// start.
+    pub async fn liens_equipe(&self, coordinateur_id: &str) -> Result<Vec<LienEquipe>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.liens_equipe(coordinateur_id).await,
+            Inner::Postgres(s) => s.liens_equipe(coordinateur_id).await,
+        }
+    }
+
+    /// The signed-in user as the access rules see them; `None` for an
+    /// unknown or deactivated account. `structures_mediateur` is empty: the
+    /// store does not keep employment yet.
+    pub async fn acteur(&self, id: &str) -> Result<Option<Acteur>, StoreError> {
+        let Some(u) = self.utilisateur(id).await? else {
+            return Ok(None);
+        };
+        if u.desactive_le.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(Acteur {
+            attributions: self.attributions(&u.id).await?,
+            id: u.id,
+            email: u.email,
+            structures_mediateur: Vec::new(),
+        }))
+    }
+
+    /// Opens a session keyed by `empreinte`, the SHA-256 hex of the
+    /// cookie's token ([`maillage_comptes::Jeton::empreinte_de`]);
+    /// anything else is [`StoreError::Invalid`], so a clear token is never
+    /// stored.
+    pub async fn creer_session(
+        &self,
+        empreinte: &str,
+        utilisateur_id: &str,
+        maintenant: DateTime<Utc>,
+        expire_le: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        comptes::verifier_empreinte("l'ouverture d'une session", empreinte)?;
+        match &self.inner {
+            Inner::Sqlite(s) => {
+                s.creer_session(empreinte, utilisateur_id, maintenant, expire_le)
+                    .await
+            }
+            Inner::Postgres(s) => {
+                s.creer_session(empreinte, utilisateur_id, maintenant, expire_le)
+                    .await
+            }
+        }
+    }
+
+    /// The live session with this fingerprint: `None` when unknown,
+    /// expired (`expire_le <= maintenant`) or its account is deactivated.
+    pub async fn session(
+        &self,
+        empreinte: &str,
+        maintenant: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.session(empreinte, maintenant).await,
+            Inner::Postgres(s) => s.session(empreinte, maintenant).await,
+        }
+    }
+
+    /// Records activity on a live session and sets its new expiry; `false`
+    /// when it is unknown or already expired (it is not revived).
+    pub async fn toucher_session(
+        &self,
+        empreinte: &str,
+        maintenant: DateTime<Utc>,
+        expire_le: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.toucher_session(empreinte, maintenant, expire_le).await,
+            Inner::Postgres(s) => s.toucher_session(empreinte, maintenant, expire_le).await,
+        }
+    }
+
+    /// Closes one session (sign-out); `false` when there was none.
+    pub async fn supprimer_session(&self, empreinte: &str) -> Result<bool, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.supprimer_session(empreinte).await,
+            Inner::Postgres(s) => s.supprimer_session(empreinte).await,
+        }
+    }
+
+    /// Closes every session of an account (after a password reset);
+    /// returns how many.
+    pub async fn supprimer_sessions_de(&self, utilisateur_id: &str) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.supprimer_sessions_de(utilisateur_id).await,
+            Inner::Postgres(s) => s.supprimer_sessions_de(utilisateur_id).await,
+        }
+    }
+
+    /// Deletes the sessions expired at `maintenant`; returns how many.
+    pub async fn purger_sessions_expirees(
+        &self,
+        maintenant: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.purger_sessions_expirees(maintenant).await,
+            Inner::Postgres(s) => s.purger_sessions_expirees(maintenant).await,
+        }
+    }
+
+    /// Stores a token made by [`maillage_comptes::Jeton::nouveau`] (its
+    /// fingerprint only). It must name an account or an address; a key that
+    /// is not a SHA-256 hex is [`StoreError::Invalid`], a key already used
+    /// a [`StoreError::Conflict`].
+    pub async fn enregistrer_jeton(&self, j: &JetonEnregistre) -> Result<(), StoreError> {
+        let j = comptes::verifier_jeton(j)?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.enregistrer_jeton(&j).await,
+            Inner::Postgres(s) => s.enregistrer_jeton(&j).await,
+        }
+    }
+
+    /// Uses the token with this fingerprint for `but`: atomically marks it
+    /// used if it is unused and unexpired, and returns it as now stored. Of
+    /// concurrent calls for one token, at most one succeeds. The inner
+    /// error says why it is refused ([`ErreurJeton`], in the order of
+    /// [`maillage_comptes::consommer`]); nothing is changed then.
+    pub async fn consommer_jeton(
+        &self,
+        empreinte: &str,
+        but: ButJeton,
+        maintenant: DateTime<Utc>,
+    ) -> Result<Result<JetonEnregistre, ErreurJeton>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.consommer_jeton(empreinte, but, maintenant).await,
+            Inner::Postgres(s) => s.consommer_jeton(empreinte, but, maintenant).await,
+        }
+    }
+
+    /// Deletes the tokens expired at `maintenant`, used or not; returns
+    /// how many.
+    pub async fn purger_jetons_expires(
+        &self,
+        maintenant: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.purger_jetons_expires(maintenant).await,
+            Inner::Postgres(s) => s.purger_jetons_expires(maintenant).await,
+        }
+    }
+
+    /// The throttling state of a key (`"email:…"`, `"ip:…"`), if any.
+    pub async fn freinage(&self, cle: &str) -> Result<Option<Freinage>, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.freinage(cle).await,
+            Inner::Postgres(s) => s.freinage(cle).await,
+        }
+    }
+
+    /// Stores (replaces) the throttling state of a key. Read, update with
+    /// [`Freinage::enregistrer_echec`], store: two servers racing on one
+    /// key may lose one failure, which only delays a block by one attempt.
+    pub async fn enregistrer_freinage(
+        &self,
+        cle: &str,
+        etat: &Freinage,
+        maintenant: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "l'enregistrement du freinage";
+        comptes::verifier_texte(OP, "clé de freinage", cle)?;
+        let etat = serde_json::to_string(etat).map_err(|e| StoreError::Invalid {
+            operation: OP,
+            detail: e.to_string(),
+        })?;
+        match &self.inner {
+            Inner::Sqlite(s) => s.enregistrer_freinage(cle, &etat, maintenant).await,
+            Inner::Postgres(s) => s.enregistrer_freinage(cle, &etat, maintenant).await,
+        }
+    }
+
+    /// Forgets a key's throttling state (after a successful login);
+    /// `false` when there was none.
+    pub async fn effacer_freinage(&self, cle: &str) -> Result<bool, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.effacer_freinage(cle).await,
+            Inner::Postgres(s) => s.effacer_freinage(cle).await,
+        }
+    }
+
+    /// Deletes throttling states not changed since `modifies_avant` (a
+    /// state quiet for [`maillage_comptes::FENETRE_ECHECS`] after its last
+    /// block is reset anyway); returns how many.
+    pub async fn purger_freinages(&self, modifies_avant: DateTime<Utc>) -> Result<u64, StoreError> {
+        match &self.inner {
+            Inner::Sqlite(s) => s.purger_freinages(modifies_avant).await,
+            Inner::Postgres(s) => s.purger_freinages(modifies_avant).await,
         }
     }
 

@@ -3,6 +3,8 @@
 use crate::activites::operations_activites;
 use crate::colonnes::{self, Cellule, COLONNES_LIEU};
 use crate::commun::{erreur_db, operations};
+use crate::comptes::operations_comptes;
+use crate::statistiques::operations_statistiques;
 use crate::{PublishedLieu, StoreError};
 use chrono::NaiveDate;
 use maillage_lieux::Lieu;
@@ -69,6 +71,16 @@ impl PgStore {
 
 operations!(PgStore, sqlx::Postgres);
 operations_activites!(PgStore, sqlx::Postgres);
+operations_comptes!(PgStore, sqlx::Postgres);
+// CAST to TIMESTAMP: to_char(date) would go through TIMESTAMPTZ and the
+// session's time zone. READ COMMITTED would give each statement its own
+// snapshot.
+operations_statistiques!(
+    PgStore,
+    sqlx::Postgres,
+    "to_char(CAST(date AS TIMESTAMP), 'YYYY-MM')",
+    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+);
 
 /// One column of a batch, as a PostgreSQL array.
 enum Colonne {

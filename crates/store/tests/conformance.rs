@@ -144,6 +144,9 @@ conformance!(
     journal_ordre_et_pages,
     activite_corrompue,
     activites_et_journal_atomiques,
+    statistiques_nationales,
+    statistiques_filtrees,
+    statistiques_classements,
 );
 
 // ---------------------------------------------------------------------------
@@ -1954,4 +1957,1493 @@ fn url_de_base_de_test() {
         "postgresql://u:p@h/b?sslmode=disable"
     );
     assert_eq!(url_base("postgres://h:5432", "b"), "postgres://h:5432/b");
+}
+
+// ---------------------------------------------------------------------------
+// Accounts: users, grants and team links, sessions, tokens, throttling
+
+conformance!(
+    comptes_aller_retour,
+    comptes_roles_et_equipes,
+    comptes_sessions,
+    comptes_jetons,
+    comptes_jetons_concurrents,
+    comptes_freinage,
+    comptes_journal_et_atomicite,
+);
+
+/// A PHC string as `hacher_mot_de_passe` makes them; the store never
+/// hashes, so any well-formed string does outside the round-trip test.
+const PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VsZGVzZWw$aGFjaGVoYWNoZWhhY2hlaGFjaGU";
+
+fn nouvel_utilisateur(email: &str, par: Option<&str>) -> maillage_store::NouvelUtilisateur {
+    maillage_store::NouvelUtilisateur {
+        email: email.to_string(),
+        nom: None,
+        mot_de_passe: PHC.to_string(),
+        cree_le: instant(10),
+        par: par.map(str::to_string),
+    }
+}
+
+async fn compte(s: &Store, email: &str) -> String {
+    s.creer_utilisateur(&nouvel_utilisateur(email, None))
+        .await
+        .expect("account")
+}
+
+fn empreinte(clair: &str) -> String {
+    maillage_comptes::Jeton::empreinte_de(clair)
+}
+
+fn minutes(n: i64) -> Duration {
+    Duration::minutes(n)
+}
+
+async fn comptes_aller_retour(ctx: &Ctx) {
+    let s = &ctx.store;
+    let phc =
+        maillage_comptes::hacher_mot_de_passe("cheval agrafe batterie correcte").expect("hash");
+    let n = maillage_store::NouvelUtilisateur {
+        email: "  Anne.Dupont@Exemple.FR \n".to_string(),
+        nom: Some("Anne Dupont — médiatrice".to_string()),
+        mot_de_passe: phc.clone(),
+        cree_le: instant(10),
+        par: None,
+    };
+    let id = s.creer_utilisateur(&n).await.expect("create");
+    assert_eq!(id.len(), 32);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    let u = s.utilisateur(&id).await.expect("read").expect("exists");
+    assert_eq!(u.id, id);
+    assert_eq!(u.email, "anne.dupont@exemple.fr");
+    assert_eq!(u.nom.as_deref(), Some("Anne Dupont — médiatrice"));
+    assert_eq!(u.mot_de_passe, phc);
+    assert!(maillage_comptes::verifier_mot_de_passe(
+        "cheval agrafe batterie correcte",
+        &u.mot_de_passe
+    ));
+    assert_eq!(u.cree_le, instant(10));
+    assert_eq!(u.email_verifie_le, None);
+    assert_eq!(u.desactive_le, None);
+    // Look-ups ignore case and surrounding spaces.
+    let par_email = s
+        .utilisateur_par_email(" ANNE.DUPONT@exemple.fr")
+        .await
+        .expect("read")
+        .expect("found by e-mail");
+    assert_eq!(par_email, u);
+    assert_eq!(
+        s.utilisateur_par_email("bob@exemple.fr")
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(s.utilisateur("inconnu").await.expect("read"), None);
+
+    // The same address in another case is a duplicate, said in French.
+    let e = s
+        .creer_utilisateur(&nouvel_utilisateur("anne.dupont@EXEMPLE.fr", None))
+        .await
+        .expect_err("duplicate e-mail");
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("un compte existe déjà pour cette adresse"),
+        "{e}"
+    );
+    // Neither a clear password nor a malformed address reaches the base.
+    let mut clair = nouvel_utilisateur("bob@exemple.fr", None);
+    clair.mot_de_passe = "motdepasse".to_string();
+    let e = s
+        .creer_utilisateur(&clair)
+        .await
+        .expect_err("clear password");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let e = s
+        .creer_utilisateur(&nouvel_utilisateur("pas-une-adresse", None))
+        .await
+        .expect_err("no @");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    assert_eq!(
+        s.utilisateur_par_email("bob@exemple.fr")
+            .await
+            .expect("read"),
+        None
+    );
+
+    // Password change and e-mail verification.
+    let nouveau = format!("{PHC}2");
+    s.changer_mot_de_passe(
+        &id,
+        &nouveau,
+        maillage_comptes::ActionSensible::ChangementMotDePasse,
+        Some(&id),
+        instant(20),
+    )
+    .await
+    .expect("change password");
+    s.marquer_email_verifie(&id, instant(30))
+        .await
+        .expect("verify");
+    let u = s.utilisateur(&id).await.expect("read").expect("exists");
+    assert_eq!(u.mot_de_passe, nouveau);
+    assert_eq!(u.email_verifie_le, Some(instant(30)));
+    let e = s
+        .changer_mot_de_passe(
+            "inconnu",
+            PHC,
+            maillage_comptes::ActionSensible::ChangementMotDePasse,
+            None,
+            instant(20),
+        )
+        .await
+        .expect_err("unknown account");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    let e = s
+        .marquer_email_verifie("inconnu", instant(30))
+        .await
+        .expect_err("unknown account");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+}
+
+async fn comptes_roles_et_equipes(ctx: &Ctx) {
+    use maillage_comptes::{Acteur, Attribution, LienEquipe, PerimetreAttribution, Role};
+    let s = &ctx.store;
+    let coord = compte(s, "coord@exemple.fr").await;
+    let med1 = compte(s, "med1@exemple.fr").await;
+    let med2 = compte(s, "med2@exemple.fr").await;
+    let autre = compte(s, "autre@exemple.fr").await;
+    let t = instant(100);
+
+    assert!(s
+        .attribuer(&coord, &Attribution::coordinateur(Vec::new()), None, t)
+        .await
+        .expect("grant"));
+    // Granting twice changes nothing.
+    assert!(!s
+        .attribuer(&coord, &Attribution::coordinateur(Vec::new()), None, t)
+        .await
+        .expect("grant again"));
+    assert!(s
+        .attribuer(
+            &coord,
+            &Attribution::gestionnaire_departement("2A"),
+            None,
+            t
+        )
+        .await
+        .expect("grant"));
+
+    s.lier_equipe(&coord, &med1, date(2024, 1, 1))
+        .await
+        .expect("link");
+    s.lier_equipe(&coord, &med2, date(2024, 3, 1))
+        .await
+        .expect("link");
+    let e = s
+        .lier_equipe(&coord, &med1, date(2024, 2, 1))
+        .await
+        .expect_err("already in the team");
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+    assert!(e.to_string().contains("déjà"), "{e}");
+    let e = s
+        .terminer_lien(&coord, &med1, date(2023, 12, 31))
+        .await
+        .expect_err("end before start");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    s.terminer_lien(&coord, &med1, date(2024, 6, 1))
+        .await
+        .expect("end");
+    let e = s
+        .terminer_lien(&coord, &med1, date(2024, 7, 1))
+        .await
+        .expect_err("no open link");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    // A mediator may come back: a new period.
+    s.lier_equipe(&coord, &med1, date(2024, 9, 1))
+        .await
+        .expect("rejoin");
+    let e = s
+        .lier_equipe(&coord, "inconnu", date(2024, 1, 1))
+        .await
+        .expect_err("unknown mediator");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    let e = s
+        .lier_equipe(&coord, &coord, date(2024, 1, 1))
+        .await
+        .expect_err("own team");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+
+    let liens = vec![
+        LienEquipe {
+            mediateur_id: med1.clone(),
+            debut: date(2024, 1, 1),
+            fin: Some(date(2024, 6, 1)),
+        },
+        LienEquipe {
+            mediateur_id: med1.clone(),
+            debut: date(2024, 9, 1),
+            fin: None,
+        },
+        LienEquipe {
+            mediateur_id: med2.clone(),
+            debut: date(2024, 3, 1),
+            fin: None,
+        },
+    ];
+    let mut attendus = liens.clone();
+    attendus.sort_by(|a, b| (&a.mediateur_id, a.debut).cmp(&(&b.mediateur_id, b.debut)));
+    assert_eq!(s.liens_equipe(&coord).await.expect("team"), attendus);
+    assert_eq!(s.liens_equipe(&med1).await.expect("no team"), Vec::new());
+
+    let acteur = s.acteur(&coord).await.expect("read").expect("actor");
+    assert_eq!(
+        acteur,
+        Acteur {
+            id: coord.clone(),
+            email: "coord@exemple.fr".to_string(),
+            attributions: vec![
+                Attribution::coordinateur(attendus.clone()),
+                Attribution::gestionnaire_departement("2A"),
+            ],
+            structures_mediateur: Vec::new(),
+        }
+    );
+    // The domain reads the team back from the assembled actor.
+    assert!(acteur.a_le_role(Role::Coordinateur));
+    let couvre = |m: &str, d: NaiveDate| {
+        acteur
+            .liens_equipe()
+            .any(|l| l.mediateur_id == m && l.couvre(d))
+    };
+    assert!(couvre(&med1, date(2024, 5, 31)));
+    assert!(!couvre(&med1, date(2024, 6, 1)));
+    assert!(couvre(&med1, date(2024, 9, 1)));
+    assert!(!couvre(&med2, date(2024, 2, 29)));
+
+    // Every kind of scope round-trips.
+    for a in [
+        Attribution::mediateur(),
+        Attribution::gestionnaire_structure("S1"),
+        Attribution::gestionnaire_region("75"),
+        Attribution::administrateur(),
+    ] {
+        assert!(
+            s.attribuer(&autre, &a, None, t).await.expect("grant"),
+            "{a:?}"
+        );
+    }
+    let mut roles: Vec<Attribution> = s.attributions(&autre).await.expect("grants");
+    assert_eq!(
+        roles,
+        vec![
+            Attribution::administrateur(),
+            Attribution::gestionnaire_structure("S1"),
+            Attribution::gestionnaire_region("75"),
+            Attribution::mediateur(),
+        ]
+    );
+
+    // Refused: incoherent grants, a team given with the role, no account.
+    let incoherente = Attribution {
+        role: Role::Administrateur,
+        perimetre: PerimetreAttribution::Departement("33".to_string()),
+    };
+    let e = s
+        .attribuer(&autre, &incoherente, None, t)
+        .await
+        .expect_err("incoherent");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let e = s
+        .attribuer(&autre, &Attribution::coordinateur(liens.clone()), None, t)
+        .await
+        .expect_err("links go through lier_equipe");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let e = s
+        .attribuer("inconnu", &Attribution::mediateur(), None, t)
+        .await
+        .expect_err("no account");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+
+    // Withdrawal.
+    assert!(s
+        .retirer_attribution(&autre, &Attribution::gestionnaire_region("75"), None, t)
+        .await
+        .expect("withdraw"));
+    assert!(!s
+        .retirer_attribution(&autre, &Attribution::gestionnaire_region("75"), None, t)
+        .await
+        .expect("withdraw again"));
+    roles.retain(|a| *a != Attribution::gestionnaire_region("75"));
+    assert_eq!(s.attributions(&autre).await.expect("grants"), roles);
+
+    // No actor for an unknown or deactivated account.
+    assert_eq!(s.acteur("inconnu").await.expect("read"), None);
+    sql_brut(
+        ctx,
+        &format!("UPDATE utilisateurs SET desactive_le = cree_le WHERE id = '{med2}'"),
+    )
+    .await;
+    assert_eq!(s.acteur(&med2).await.expect("read"), None);
+    assert!(s.acteur(&med1).await.expect("read").is_some());
+}
+
+async fn comptes_sessions(ctx: &Ctx) {
+    use maillage_store::Session;
+    let s = &ctx.store;
+    let u = compte(s, "anne@exemple.fr").await;
+    let v = compte(s, "bob@exemple.fr").await;
+    let t0 = instant(1_000);
+    let e1 = empreinte("cookie-1");
+    s.creer_session(&e1, &u, t0, t0 + minutes(60))
+        .await
+        .expect("open");
+    let attendue = Session {
+        utilisateur_id: u.clone(),
+        cree_le: t0,
+        expire_le: t0 + minutes(60),
+        derniere_activite_le: t0,
+    };
+    assert_eq!(
+        s.session(&e1, t0 + minutes(30)).await.expect("read"),
+        Some(attendue.clone())
+    );
+    // Expired at expire_le exactly.
+    assert_eq!(s.session(&e1, t0 + minutes(60)).await.expect("read"), None);
+    assert_eq!(
+        s.session(&empreinte("autre"), t0).await.expect("read"),
+        None
+    );
+
+    // The clear token is refused; so are an unknown account and a reused key.
+    let e = s
+        .creer_session("cookie-1", &u, t0, t0 + minutes(60))
+        .await
+        .expect_err("clear token");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let e = s
+        .creer_session(&empreinte("x"), "inconnu", t0, t0 + minutes(60))
+        .await
+        .expect_err("no account");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    let e = s
+        .creer_session(&e1, &v, t0, t0 + minutes(60))
+        .await
+        .expect_err("same key");
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+
+    // Activity extends a live session, never revives an expired one.
+    assert!(s
+        .toucher_session(&e1, t0 + minutes(50), t0 + minutes(120))
+        .await
+        .expect("touch"));
+    assert_eq!(
+        s.session(&e1, t0 + minutes(90)).await.expect("read"),
+        Some(Session {
+            expire_le: t0 + minutes(120),
+            derniere_activite_le: t0 + minutes(50),
+            ..attendue.clone()
+        })
+    );
+    assert!(!s
+        .toucher_session(&e1, t0 + minutes(120), t0 + minutes(200))
+        .await
+        .expect("touch expired"));
+    assert_eq!(s.session(&e1, t0 + minutes(121)).await.expect("read"), None);
+
+    // Sign-out.
+    let e2 = empreinte("cookie-2");
+    s.creer_session(&e2, &u, t0, t0 + minutes(60))
+        .await
+        .expect("open");
+    assert!(s.supprimer_session(&e2).await.expect("close"));
+    assert!(!s.supprimer_session(&e2).await.expect("close again"));
+    assert_eq!(s.session(&e2, t0).await.expect("read"), None);
+
+    // Closing every session of one account leaves the others'.
+    for c in ["a", "b"] {
+        s.creer_session(&empreinte(c), &u, t0, t0 + minutes(60))
+            .await
+            .expect("open");
+    }
+    let ev = empreinte("de-bob");
+    s.creer_session(&ev, &v, t0, t0 + minutes(60))
+        .await
+        .expect("open");
+    // e1 (expired but not purged) counts too.
+    assert_eq!(s.supprimer_sessions_de(&u).await.expect("close all"), 3);
+    assert_eq!(s.session(&empreinte("a"), t0).await.expect("read"), None);
+    assert!(s.session(&ev, t0).await.expect("read").is_some());
+
+    // Purge: expired at `maintenant` included, live ones kept.
+    for (c, fin) in [("p1", 10), ("p2", 20), ("p3", 30)] {
+        s.creer_session(&empreinte(c), &u, t0, t0 + minutes(fin))
+            .await
+            .expect("open");
+    }
+    assert_eq!(
+        s.purger_sessions_expirees(t0 + minutes(20))
+            .await
+            .expect("purge"),
+        2
+    );
+    assert!(s
+        .session(&empreinte("p3"), t0 + minutes(20))
+        .await
+        .expect("read")
+        .is_some());
+    assert!(s
+        .session(&ev, t0 + minutes(20))
+        .await
+        .expect("read")
+        .is_some());
+    assert_eq!(
+        s.purger_sessions_expirees(t0 + minutes(20))
+            .await
+            .expect("purge"),
+        0
+    );
+
+    // A deactivated account's sessions no longer open anything.
+    sql_brut(
+        ctx,
+        &format!("UPDATE utilisateurs SET desactive_le = cree_le WHERE id = '{v}'"),
+    )
+    .await;
+    assert_eq!(s.session(&ev, t0).await.expect("read"), None);
+}
+
+async fn comptes_jetons(ctx: &Ctx) {
+    use maillage_comptes::{consommer, ButJeton, ErreurJeton, Jeton};
+    use maillage_store::JetonEnregistre;
+    let s = &ctx.store;
+    let u = compte(s, "anne@exemple.fr").await;
+    let t0 = instant(2_000);
+    let (clair, jeton) =
+        Jeton::nouveau(ButJeton::ReinitialisationMotDePasse, t0, minutes(60)).expect("token");
+    let enregistre = JetonEnregistre {
+        jeton: jeton.clone(),
+        utilisateur_id: Some(u.clone()),
+        email: None,
+        cree_le: t0,
+    };
+    s.enregistrer_jeton(&enregistre).await.expect("store");
+    let e = s
+        .enregistrer_jeton(&enregistre)
+        .await
+        .expect_err("same fingerprint");
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+
+    // Wrong purpose and unknown tokens are refused and change nothing.
+    assert_eq!(
+        s.consommer_jeton(&jeton.empreinte, ButJeton::Invitation, t0)
+            .await
+            .expect("consume"),
+        Err(ErreurJeton::MauvaisBut)
+    );
+    assert_eq!(
+        s.consommer_jeton(
+            &empreinte("devine"),
+            ButJeton::ReinitialisationMotDePasse,
+            t0
+        )
+        .await
+        .expect("consume"),
+        Err(ErreurJeton::Inconnu)
+    );
+    let quand = t0 + minutes(10);
+    let utilise = s
+        .consommer_jeton(
+            &jeton.empreinte,
+            ButJeton::ReinitialisationMotDePasse,
+            quand,
+        )
+        .await
+        .expect("consume")
+        .expect("valid token");
+    assert_eq!(
+        utilise,
+        JetonEnregistre {
+            jeton: Jeton {
+                utilise_le: Some(quand),
+                ..jeton.clone()
+            },
+            ..enregistre.clone()
+        }
+    );
+    // Single use, by the store and by the domain on what it returned.
+    assert_eq!(
+        s.consommer_jeton(
+            &jeton.empreinte,
+            ButJeton::ReinitialisationMotDePasse,
+            t0 + minutes(11)
+        )
+        .await
+        .expect("consume"),
+        Err(ErreurJeton::DejaUtilise)
+    );
+    let mut relu = utilise.jeton.clone();
+    assert_eq!(
+        consommer(&mut relu, ButJeton::ReinitialisationMotDePasse, &clair, t0),
+        Err(ErreurJeton::DejaUtilise)
+    );
+
+    // Expired at expire_le exactly, like `consommer`.
+    let (_, court) = Jeton::nouveau(ButJeton::VerificationEmail, t0, minutes(5)).expect("token");
+    s.enregistrer_jeton(&JetonEnregistre {
+        jeton: court.clone(),
+        utilisateur_id: Some(u.clone()),
+        email: None,
+        cree_le: t0,
+    })
+    .await
+    .expect("store");
+    assert_eq!(
+        s.consommer_jeton(
+            &court.empreinte,
+            ButJeton::VerificationEmail,
+            t0 + minutes(5)
+        )
+        .await
+        .expect("consume"),
+        Err(ErreurJeton::Expire)
+    );
+
+    // An invitation to an address without an account.
+    let (_, invitation) = Jeton::nouveau(
+        ButJeton::Invitation,
+        t0,
+        ButJeton::Invitation.duree_par_defaut(),
+    )
+    .expect("token");
+    s.enregistrer_jeton(&JetonEnregistre {
+        jeton: invitation.clone(),
+        utilisateur_id: None,
+        email: Some(" Nouvelle.Recrue@Exemple.FR".to_string()),
+        cree_le: t0,
+    })
+    .await
+    .expect("store");
+    let lu = s
+        .consommer_jeton(&invitation.empreinte, ButJeton::Invitation, t0 + minutes(1))
+        .await
+        .expect("consume")
+        .expect("valid invitation");
+    assert_eq!(lu.email.as_deref(), Some("nouvelle.recrue@exemple.fr"));
+    assert_eq!(lu.utilisateur_id, None);
+
+    // Refused at the door: no target, a clear token as key, an unknown account.
+    let (clair2, j2) = Jeton::nouveau(ButJeton::Invitation, t0, minutes(5)).expect("token");
+    let e = s
+        .enregistrer_jeton(&JetonEnregistre {
+            jeton: j2.clone(),
+            utilisateur_id: None,
+            email: None,
+            cree_le: t0,
+        })
+        .await
+        .expect_err("no target");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let e = s
+        .enregistrer_jeton(&JetonEnregistre {
+            jeton: Jeton {
+                empreinte: clair2,
+                ..j2.clone()
+            },
+            utilisateur_id: Some(u.clone()),
+            email: None,
+            cree_le: t0,
+        })
+        .await
+        .expect_err("clear token");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let e = s
+        .enregistrer_jeton(&JetonEnregistre {
+            jeton: j2,
+            utilisateur_id: Some("inconnu".to_string()),
+            email: None,
+            cree_le: t0,
+        })
+        .await
+        .expect_err("no account");
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+
+    // Purge: the 5-minute and 60-minute tokens are gone after an hour,
+    // the week-long invitation stays.
+    assert_eq!(
+        s.purger_jetons_expires(t0 + minutes(60))
+            .await
+            .expect("purge"),
+        2
+    );
+    assert_eq!(
+        s.consommer_jeton(&jeton.empreinte, ButJeton::ReinitialisationMotDePasse, t0)
+            .await
+            .expect("consume"),
+        Err(ErreurJeton::Inconnu)
+    );
+    assert_eq!(
+        s.consommer_jeton(
+            &invitation.empreinte,
+            ButJeton::Invitation,
+            t0 + minutes(61)
+        )
+        .await
+        .expect("consume"),
+        Err(ErreurJeton::DejaUtilise)
+    );
+}
+
+/// Several servers consuming one token at once: exactly one succeeds.
+async fn comptes_jetons_concurrents(ctx: &Ctx) {
+    use maillage_comptes::{ButJeton, ErreurJeton, Jeton};
+    let s = &ctx.store;
+    let u = compte(s, "anne@exemple.fr").await;
+    let t0 = instant(3_000);
+    for tour in 0..5 {
+        let (_, jeton) =
+            Jeton::nouveau(ButJeton::VerificationEmail, t0, minutes(60)).expect("token");
+        s.enregistrer_jeton(&maillage_store::JetonEnregistre {
+            jeton: jeton.clone(),
+            utilisateur_id: Some(u.clone()),
+            email: None,
+            cree_le: t0,
+        })
+        .await
+        .expect("store");
+        let taches: Vec<_> = (0..8)
+            .map(|i| {
+                let store = s.clone();
+                let cle = jeton.empreinte.clone();
+                tokio::spawn(async move {
+                    store
+                        .consommer_jeton(
+                            &cle,
+                            ButJeton::VerificationEmail,
+                            t0 + Duration::seconds(i),
+                        )
+                        .await
+                })
+            })
+            .collect();
+        let mut reussites = 0;
+        for t in taches {
+            match t.await.expect("task").expect("consume") {
+                Ok(j) => {
+                    reussites += 1;
+                    assert!(j.jeton.utilise_le.is_some());
+                }
+                Err(e) => assert_eq!(e, ErreurJeton::DejaUtilise, "tour {tour}"),
+            }
+        }
+        assert_eq!(reussites, 1, "tour {tour}");
+    }
+}
+
+async fn comptes_freinage(ctx: &Ctx) {
+    use maillage_comptes::Freinage;
+    let s = &ctx.store;
+    let cle = "email:anne@exemple.fr";
+    assert_eq!(s.freinage(cle).await.expect("read"), None);
+    let t0 = instant(4_000);
+    let mut f = Freinage::new();
+    for i in 0..5 {
+        f.enregistrer_echec(t0 + Duration::seconds(i));
+    }
+    assert!(f.verifier(t0 + Duration::seconds(5)).is_err(), "blocked");
+    s.enregistrer_freinage(cle, &f, t0 + Duration::seconds(4))
+        .await
+        .expect("store");
+    let lu = s.freinage(cle).await.expect("read").expect("stored");
+    assert_eq!(lu, f);
+    // The state read back blocks like the original.
+    assert_eq!(
+        lu.verifier(t0 + Duration::seconds(30)),
+        f.verifier(t0 + Duration::seconds(30))
+    );
+    assert!(lu.verifier(t0 + Duration::seconds(30)).is_err());
+
+    // Replaced on the next write; keys are independent.
+    let mut f2 = lu.clone();
+    f2.enregistrer_echec(t0 + minutes(2));
+    assert_ne!(f2, f);
+    s.enregistrer_freinage(cle, &f2, t0 + minutes(2))
+        .await
+        .expect("store again");
+    assert_eq!(s.freinage(cle).await.expect("read"), Some(f2.clone()));
+    let ip = "ip:192.0.2.1";
+    s.enregistrer_freinage(ip, &Freinage::new(), t0)
+        .await
+        .expect("store");
+    assert_eq!(s.freinage(ip).await.expect("read"), Some(Freinage::new()));
+    assert_eq!(s.freinage(cle).await.expect("read"), Some(f2));
+
+    // A success forgets the key.
+    assert!(s.effacer_freinage(cle).await.expect("clear"));
+    assert!(!s.effacer_freinage(cle).await.expect("clear again"));
+    assert_eq!(s.freinage(cle).await.expect("read"), None);
+
+    // Purge of states unchanged since a date (strictly before).
+    s.enregistrer_freinage("ip:192.0.2.2", &Freinage::new(), t0 + minutes(30))
+        .await
+        .expect("store");
+    assert_eq!(
+        s.purger_freinages(t0 + minutes(30)).await.expect("purge"),
+        1
+    );
+    assert_eq!(s.freinage(ip).await.expect("read"), None);
+    assert!(s.freinage("ip:192.0.2.2").await.expect("read").is_some());
+
+    let e = s
+        .enregistrer_freinage(" ", &Freinage::new(), t0)
+        .await
+        .expect_err("empty key");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    sql_brut(
+        ctx,
+        "UPDATE freinage SET etat = '{\"echecs\": tronqu' WHERE cle = 'ip:192.0.2.2'",
+    )
+    .await;
+    let e = s.freinage("ip:192.0.2.2").await.expect_err("corrupt");
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
+}
+
+/// Sensitive writes journal in the same transaction: no journal, no write.
+async fn comptes_journal_et_atomicite(ctx: &Ctx) {
+    use maillage_comptes::{ActionSensible, Attribution};
+    let s = &ctx.store;
+    let admin = compte(s, "admin@exemple.fr").await;
+    let mut n = nouvel_utilisateur("Anne@Exemple.fr", Some(&admin));
+    n.cree_le = instant(50);
+    let id = s.creer_utilisateur(&n).await.expect("create");
+    let entree = tout_le_journal(s).await.remove(0);
+    assert_eq!(entree.action, ActionSensible::CreationCompte.code());
+    assert_eq!(entree.acteur_id.as_deref(), Some(admin.as_str()));
+    assert_eq!(entree.cible.as_deref(), Some(id.as_str()));
+    assert_eq!(entree.quand, instant(50));
+
+    assert!(s
+        .attribuer(
+            &id,
+            &Attribution::gestionnaire_structure("S1"),
+            Some(&admin),
+            instant(60)
+        )
+        .await
+        .expect("grant"));
+    let entree = tout_le_journal(s).await.remove(0);
+    assert_eq!(entree.action, ActionSensible::ChangementRole.code());
+    assert_eq!(entree.acteur_id.as_deref(), Some(admin.as_str()));
+    assert_eq!(entree.cible.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        entree.details,
+        serde_json::json!({"ajout": {"role": "gestionnaire_structure", "perimetre": "structure", "code": "S1"}})
+    );
+    // A grant already held is no change: nothing journaled.
+    let avant = tout_le_journal(s).await.len();
+    assert!(!s
+        .attribuer(
+            &id,
+            &Attribution::gestionnaire_structure("S1"),
+            Some(&admin),
+            instant(61)
+        )
+        .await
+        .expect("grant again"));
+    assert_eq!(tout_le_journal(s).await.len(), avant);
+
+    s.changer_mot_de_passe(
+        &id,
+        &format!("{PHC}2"),
+        ActionSensible::ReinitialisationMotDePasse,
+        None,
+        instant(70),
+    )
+    .await
+    .expect("reset");
+    let entree = tout_le_journal(s).await.remove(0);
+    assert_eq!(
+        entree.action,
+        ActionSensible::ReinitialisationMotDePasse.code()
+    );
+    assert_eq!(entree.acteur_id, None);
+    assert_eq!(entree.cible.as_deref(), Some(id.as_str()));
+    let e = s
+        .changer_mot_de_passe(&id, PHC, ActionSensible::Connexion, None, instant(71))
+        .await
+        .expect_err("not a password action");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    // No e-mail address nor hash in the journal.
+    for e in tout_le_journal(s).await {
+        let texte = e.details.to_string();
+        assert!(!texte.contains('@') && !texte.contains("argon2"), "{texte}");
+    }
+    assert_eq!(tout_le_journal(s).await.len(), 4);
+
+    // The journal becomes unwritable.
+    sql_brut(ctx, "DROP TABLE journal").await;
+    s.creer_utilisateur(&nouvel_utilisateur("bob@exemple.fr", None))
+        .await
+        .expect_err("no journal, no account");
+    assert_eq!(
+        s.utilisateur_par_email("bob@exemple.fr")
+            .await
+            .expect("read"),
+        None
+    );
+    s.attribuer(
+        &id,
+        &Attribution::administrateur(),
+        Some(&admin),
+        instant(80),
+    )
+    .await
+    .expect_err("no journal, no grant");
+    s.retirer_attribution(
+        &id,
+        &Attribution::gestionnaire_structure("S1"),
+        Some(&admin),
+        instant(80),
+    )
+    .await
+    .expect_err("no journal, no withdrawal");
+    assert_eq!(
+        s.attributions(&id).await.expect("grants"),
+        vec![Attribution::gestionnaire_structure("S1")]
+    );
+    s.changer_mot_de_passe(
+        &id,
+        &format!("{PHC}3"),
+        ActionSensible::ChangementMotDePasse,
+        Some(&id),
+        instant(90),
+    )
+    .await
+    .expect_err("no journal, no password change");
+    let u = s.utilisateur(&id).await.expect("read").expect("exists");
+    assert_eq!(u.mot_de_passe, format!("{PHC}2"));
+}
+
+// ---------------------------------------------------------------------------
+// Statistics of the activity records: every figure is checked against the
+// same count done in Rust over the inputs (`statistiques_attendues`).
+
+use maillage_activites::TrancheDuree;
+use maillage_store::{Compte, FiltreStatistiques, Statistiques, TotauxStatistiques};
+
+/// Durations of the data set: each bucket boundary and its neighbours.
+const MINUTES_STATISTIQUES: [i64; 12] = [1, 15, 29, 30, 45, 59, 60, 90, 119, 120, 121, 1440];
+
+/// Dates of the data set: first and last days of months, the mediator's
+/// "today", two years.
+const DATES_STATISTIQUES: [(i32, u32, u32); 13] = [
+    (2025, 12, 31),
+    (2026, 1, 1),
+    (2026, 1, 15),
+    (2026, 1, 31),
+    (2026, 2, 1),
+    (2026, 2, 28),
+    (2026, 3, 1),
+    (2026, 3, 10),
+    (2026, 4, 30),
+    (2026, 5, 1),
+    (2026, 5, 12),
+    (2026, 6, 30),
+    (2025, 11, 3),
+];
+
+const COMMUNES_STATISTIQUES: [&str; 4] = ["13055", "2A004", "75056", "84007"];
+const MEDIATEURS_STATISTIQUES: [&str; 5] = ["med-a", "med-b", "med-c", "med-d", "med-e"];
+
+/// Record `i` of the data set, varied on every counted column.
+fn activite_statistiques(i: usize) -> Activite {
+    let collectif = i % 4 == 3;
+    let mut s = ActiviteSaisie::nouvelle(if collectif {
+        TypeActivite::Collectif
+    } else {
+        TypeActivite::Individuel
+    });
+    let (y, m, d) = DATES_STATISTIQUES[(i * 5) % DATES_STATISTIQUES.len()];
+    s.date = Some(date(y, m, d));
+    s.duree = Some(DureeSaisie::Minutes(
+        MINUTES_STATISTIQUES[i % MINUTES_STATISTIQUES.len()],
+    ));
+    let type_lieu = TypeLieu::ALL[(i / 2) % TypeLieu::ALL.len()];
+    s.type_lieu = Some(type_lieu);
+    match type_lieu {
+        TypeLieu::LieuActivite => s.structure_id = Some(format!("lieu-{}", i % 3)),
+        TypeLieu::Domicile | TypeLieu::Autre => {
+            s.lieu_code_insee =
+                Some(COMMUNES_STATISTIQUES[i % COMMUNES_STATISTIQUES.len()].to_string())
+        }
+        TypeLieu::ADistance => {}
+    }
+    s.materiel = match i % 6 {
+        0 => vec![],
+        1 => vec![Materiel::Aucun],
+        2 => vec![Materiel::Ordinateur],
+        3 => vec![Materiel::Telephone, Materiel::Tablette],
+        4 => vec![Materiel::Ordinateur, Materiel::Autre, Materiel::Telephone],
+        _ => vec![Materiel::Tablette],
+    };
+    let n = Thematique::ALL.len();
+    let mut thematiques = vec![Thematique::ALL[i % n], Thematique::ALL[(i * 7 + 3) % n]];
+    if i.is_multiple_of(3) {
+        thematiques.push(Thematique::ALL[(i * 11 + 5) % n]);
+    }
+    if thematiques.iter().any(|t| t.est_administrative()) {
+        thematiques.push(Thematique::AideAuxDemarchesAdministratives);
+    }
+    s.thematiques = thematiques;
+    if collectif {
+        s.titre_atelier = Some(format!("Atelier {i}"));
+        s.participants = (0..i % 3).map(|k| format!("p-{i}-{k}")).collect();
+        s.participants_anonymes = Some(ParticipantsAnonymes {
+            total: (i % 5 + 1) as i64,
+            ..Default::default()
+        });
+    }
+    valide(&s)
+}
+
+/// The 32 records of the data set, stored; those with `i % 9 == 4` are then
+/// deleted (`true` in the result).
+async fn charger_jeu_statistiques(s: &Store) -> Vec<(NouvelleActivite, bool)> {
+    let mut jeu = Vec::new();
+    for i in 0..32 {
+        let n = nouvelle(
+            MEDIATEURS_STATISTIQUES[i % MEDIATEURS_STATISTIQUES.len()],
+            [Some("st-1"), Some("st-2"), None][i % 3],
+            [Some("13"), Some("2A"), Some("75"), Some("84"), None][(i * 3) % 5],
+            activite_statistiques(i),
+            i as i64,
+        );
+        let id = s.enregistrer_activite(&n).await.expect("record stored");
+        let supprimee = i % 9 == 4;
+        if supprimee {
+            assert!(s
+                .supprimer_activite(&id, "coordo", instant(100))
+                .await
+                .expect("deleted"));
+        }
+        jeu.push((n, supprimee));
+    }
+    jeu
+}
+
+/// Whether the filter keeps this record (the specification of each field).
+fn retenue_par(n: &NouvelleActivite, f: &FiltreStatistiques) -> bool {
+    let a = &n.activite;
+    let dans = |liste: &Option<Vec<String>>, v: Option<&str>| {
+        liste
+            .as_ref()
+            .is_none_or(|l| v.is_some_and(|v| l.iter().any(|x| x == v)))
+    };
+    dans(&f.mediateurs, Some(&n.mediateur_id))
+        && dans(&f.departements, n.departement.as_deref())
+        && dans(&f.codes_insee, a.lieu().code_insee())
+        && f.structure_id
+            .as_deref()
+            .is_none_or(|s| n.structure_id.as_deref() == Some(s))
+        && f.lieu_id
+            .as_deref()
+            .is_none_or(|l| a.lieu().structure_id() == Some(l))
+        && f.du.is_none_or(|d| a.date() >= d)
+        && f.au.is_none_or(|d| a.date() <= d)
+        && f.type_activite.is_none_or(|t| a.type_activite() == t)
+        && f.type_lieu.is_none_or(|t| a.lieu().type_lieu() == t)
+        && f.thematique.is_none_or(|t| a.thematiques().contains(&t))
+}
+
+/// The statistics computed in Rust over the live records of `jeu`.
+fn statistiques_attendues(
+    jeu: &[(NouvelleActivite, bool)],
+    f: &FiltreStatistiques,
+) -> Statistiques {
+    let retenues: Vec<&NouvelleActivite> = jeu
+        .iter()
+        .filter(|(n, supprimee)| !supprimee && retenue_par(n, f))
+        .map(|(n, _)| n)
+        .collect();
+    let ajouter = |c: &mut Compte, a: &Activite| {
+        c.activites += 1;
+        c.accompagnements += a.accompagnements_count();
+    };
+    let compte = |garder: &dyn Fn(&Activite) -> bool| {
+        let mut c = Compte::default();
+        for n in &retenues {
+            if garder(&n.activite) {
+                ajouter(&mut c, &n.activite);
+            }
+        }
+        c
+    };
+    let classement = |cle: &dyn Fn(&Activite) -> Option<String>| {
+        let mut par_cle: BTreeMap<String, Compte> = BTreeMap::new();
+        for n in &retenues {
+            if let Some(k) = cle(&n.activite) {
+                ajouter(par_cle.entry(k).or_default(), &n.activite);
+            }
+        }
+        let mut v: Vec<(String, Compte)> = par_cle.into_iter().collect();
+        // Stable sort: equal counts stay in key order.
+        v.sort_by_key(|(_, c)| std::cmp::Reverse(c.activites));
+        v.truncate(maillage_store::CLASSEMENT_MAX);
+        v
+    };
+    let tous = compte(&|_| true);
+    let individuels = compte(&|a| a.type_activite() == TypeActivite::Individuel);
+    let collectifs = compte(&|a| a.type_activite() == TypeActivite::Collectif);
+    let mut par_mois: BTreeMap<String, Compte> = BTreeMap::new();
+    for n in &retenues {
+        let mois = n.activite.date().format("%Y-%m").to_string();
+        ajouter(par_mois.entry(mois).or_default(), &n.activite);
+    }
+    Statistiques {
+        totaux: TotauxStatistiques {
+            activites: tous.activites,
+            accompagnements: tous.accompagnements,
+            activites_individuelles: individuels.activites,
+            activites_collectives: collectifs.activites,
+            accompagnements_individuels: individuels.accompagnements,
+            accompagnements_collectifs: collectifs.accompagnements,
+            duree_minutes: retenues
+                .iter()
+                .map(|n| u64::from(n.activite.duree().minutes()))
+                .sum(),
+            mediateurs: retenues
+                .iter()
+                .map(|n| n.mediateur_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u64,
+        },
+        par_mois: par_mois.into_iter().collect(),
+        par_thematique: Thematique::ALL
+            .iter()
+            .map(|t| (*t, compte(&|a| a.thematiques().contains(t))))
+            .collect(),
+        par_materiel: Materiel::ALL
+            .iter()
+            .map(|m| (*m, compte(&|a| a.materiel().contains(m))))
+            .collect(),
+        par_type_lieu: TypeLieu::ALL
+            .iter()
+            .map(|t| (*t, compte(&|a| a.lieu().type_lieu() == *t)))
+            .collect(),
+        par_duree: TrancheDuree::ALL
+            .iter()
+            .map(|t| (*t, compte(&|a| a.duree().tranche() == *t)))
+            .collect(),
+        par_commune: classement(&|a| a.lieu().code_insee().map(str::to_string)),
+        par_lieu: classement(&|a| a.lieu().structure_id().map(str::to_string)),
+    }
+}
+
+/// Figure by figure, so a failure names the one that differs.
+fn comparer_statistiques(obtenues: &Statistiques, attendues: &Statistiques, cas: &str) {
+    assert_eq!(obtenues.totaux, attendues.totaux, "{cas}: totaux");
+    assert_eq!(obtenues.par_mois, attendues.par_mois, "{cas}: mois");
+    assert_eq!(
+        obtenues.par_thematique, attendues.par_thematique,
+        "{cas}: thématiques"
+    );
+    assert_eq!(
+        obtenues.par_materiel, attendues.par_materiel,
+        "{cas}: matériel"
+    );
+    assert_eq!(
+        obtenues.par_type_lieu, attendues.par_type_lieu,
+        "{cas}: canaux"
+    );
+    assert_eq!(obtenues.par_duree, attendues.par_duree, "{cas}: durées");
+    assert_eq!(
+        obtenues.par_commune, attendues.par_commune,
+        "{cas}: communes"
+    );
+    assert_eq!(obtenues.par_lieu, attendues.par_lieu, "{cas}: lieux");
+    assert_eq!(obtenues, attendues, "{cas}");
+}
+
+async fn statistiques_nationales(ctx: &Ctx) {
+    let s = &ctx.store;
+    let tout = FiltreStatistiques::default();
+    // Empty store: zeros, and still one row per thématique, matériel, canal
+    // and bucket.
+    let vide = s.statistiques(&tout).await.expect("statistics");
+    comparer_statistiques(&vide, &statistiques_attendues(&[], &tout), "base vide");
+    assert_eq!(vide.par_thematique.len(), Thematique::ALL.len());
+    assert_eq!(vide.par_duree.len(), TrancheDuree::ALL.len());
+
+    let mut jeu = charger_jeu_statistiques(s).await;
+    let stats = s.statistiques(&tout).await.expect("statistics");
+    comparer_statistiques(&stats, &statistiques_attendues(&jeu, &tout), "nation");
+
+    // The data set exercises what it should: every boundary minute on a
+    // live record, every bucket, canal and both types, workshops counting
+    // more than one accompaniment, deleted records.
+    let vivantes: Vec<&Activite> = jeu
+        .iter()
+        .filter(|(_, sup)| !sup)
+        .map(|(n, _)| &n.activite)
+        .collect();
+    for minutes in [29, 30, 59, 60, 119, 120] {
+        assert!(
+            vivantes.iter().any(|a| a.duree().minutes() == minutes),
+            "{minutes} minutes"
+        );
+    }
+    assert!(stats.par_duree.iter().all(|(_, c)| c.activites > 0));
+    assert!(stats.par_type_lieu.iter().all(|(_, c)| c.activites > 0));
+    assert!(stats.totaux.activites_collectives > 0 && stats.totaux.activites_individuelles > 0);
+    assert!(stats.totaux.accompagnements_collectifs > stats.totaux.activites_collectives);
+    assert!(stats.par_mois.len() > 5);
+    assert!(jeu.iter().any(|(_, sup)| *sup));
+    // Each breakdown splits the same records.
+    let total = stats.totaux.activites;
+    assert_eq!(total, vivantes.len() as u64);
+    for (nom, somme) in [
+        (
+            "mois",
+            stats.par_mois.iter().map(|(_, c)| c.activites).sum::<u64>(),
+        ),
+        (
+            "canaux",
+            stats.par_type_lieu.iter().map(|(_, c)| c.activites).sum(),
+        ),
+        (
+            "durées",
+            stats.par_duree.iter().map(|(_, c)| c.activites).sum(),
+        ),
+    ] {
+        assert_eq!(somme, total, "{nom}");
+    }
+
+    // Deleted records are not counted: the same data with them live gives
+    // other figures, and one more deletion shows at once.
+    let avec_supprimees: Vec<(NouvelleActivite, bool)> =
+        jeu.iter().map(|(n, _)| (n.clone(), false)).collect();
+    assert_ne!(stats, statistiques_attendues(&avec_supprimees, &tout));
+    let page = s
+        .activites(&FiltreActivites {
+            mediateur_id: Some(jeu[0].0.mediateur_id.clone()),
+            du: Some(jeu[0].0.activite.date()),
+            au: Some(jeu[0].0.activite.date()),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(page.activites.len(), 1, "record 0 is unique on its day");
+    assert!(s
+        .supprimer_activite(&page.activites[0].id, "coordo", instant(200))
+        .await
+        .expect("deleted"));
+    jeu[0].1 = true;
+    let apres = s.statistiques(&tout).await.expect("statistics");
+    comparer_statistiques(
+        &apres,
+        &statistiques_attendues(&jeu, &tout),
+        "après suppression",
+    );
+    assert_eq!(apres.totaux.activites, total - 1);
+}
+
+async fn statistiques_filtrees(ctx: &Ctx) {
+    let s = &ctx.store;
+    let jeu = charger_jeu_statistiques(s).await;
+    let tout = FiltreStatistiques::default();
+    let total = statistiques_attendues(&jeu, &tout).totaux.activites;
+    let liste = |v: &[&str]| Some(v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    let janvier = (date(2026, 1, 1), date(2026, 1, 31));
+    // Filters that keep some records and not all.
+    let restrictifs = [
+        (
+            "janvier, bornes incluses",
+            FiltreStatistiques {
+                du: Some(janvier.0),
+                au: Some(janvier.1),
+                ..Default::default()
+            },
+        ),
+        (
+            "janvier sans ses deux bornes",
+            FiltreStatistiques {
+                du: Some(date(2026, 1, 2)),
+                au: Some(date(2026, 1, 30)),
+                ..Default::default()
+            },
+        ),
+        (
+            "un seul jour",
+            FiltreStatistiques {
+                du: Some(date(2026, 6, 30)),
+                au: Some(date(2026, 6, 30)),
+                ..Default::default()
+            },
+        ),
+        (
+            "depuis le 1er mars",
+            FiltreStatistiques {
+                du: Some(date(2026, 3, 1)),
+                ..Default::default()
+            },
+        ),
+        (
+            "jusqu'au 31 décembre",
+            FiltreStatistiques {
+                au: Some(date(2025, 12, 31)),
+                ..Default::default()
+            },
+        ),
+        (
+            "un département",
+            FiltreStatistiques {
+                departements: liste(&["2A"]),
+                ..Default::default()
+            },
+        ),
+        (
+            "une région (ses départements)",
+            FiltreStatistiques {
+                departements: liste(&["13", "84"]),
+                ..Default::default()
+            },
+        ),
+        (
+            "un médiateur",
+            FiltreStatistiques {
+                mediateurs: liste(&["med-c"]),
+                ..Default::default()
+            },
+        ),
+        (
+            "une équipe",
+            FiltreStatistiques {
+                mediateurs: liste(&["med-a", "med-d", "inconnu"]),
+                ..Default::default()
+            },
+        ),
+        (
+            "une structure",
+            FiltreStatistiques {
+                structure_id: Some("st-2".to_string()),
+                ..Default::default()
+            },
+        ),
+        (
+            "une commune",
+            FiltreStatistiques {
+                codes_insee: liste(&["2A004"]),
+                ..Default::default()
+            },
+        ),
+        (
+            "un EPCI (ses communes)",
+            FiltreStatistiques {
+                codes_insee: liste(&["13055", "84007", "99999"]),
+                ..Default::default()
+            },
+        ),
+        (
+            "une thématique",
+            FiltreStatistiques {
+                thematique: Some(Thematique::AideAuxDemarchesAdministratives),
+                ..Default::default()
+            },
+        ),
+        (
+            "la dernière thématique (bit 29)",
+            FiltreStatistiques {
+                thematique: Some(Thematique::Associations),
+                ..Default::default()
+            },
+        ),
+        (
+            "ateliers collectifs",
+            FiltreStatistiques {
+                type_activite: Some(TypeActivite::Collectif),
+                ..Default::default()
+            },
+        ),
+        (
+            "à domicile",
+            FiltreStatistiques {
+                type_lieu: Some(TypeLieu::Domicile),
+                ..Default::default()
+            },
+        ),
+        (
+            "un lieu d'activité",
+            FiltreStatistiques {
+                lieu_id: Some("lieu-1".to_string()),
+                ..Default::default()
+            },
+        ),
+        (
+            "combinés",
+            FiltreStatistiques {
+                mediateurs: liste(&["med-a", "med-b", "med-c"]),
+                departements: liste(&["13", "2A", "75"]),
+                du: Some(date(2026, 1, 1)),
+                au: Some(date(2026, 5, 31)),
+                type_activite: Some(TypeActivite::Individuel),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (cas, f) in &restrictifs {
+        let attendues = statistiques_attendues(&jeu, f);
+        assert!(
+            attendues.totaux.activites > 0 && attendues.totaux.activites < total,
+            "{cas}: the data set must make this filter meaningful"
+        );
+        let obtenues = s.statistiques(f).await.expect("statistics");
+        comparer_statistiques(&obtenues, &attendues, cas);
+    }
+    // The period bounds are inclusive: live records lie on both bounds.
+    let sur = |jour: NaiveDate| {
+        jeu.iter()
+            .filter(|(n, sup)| !sup && n.activite.date() == jour)
+            .count()
+    };
+    assert!(sur(janvier.0) > 0 && sur(janvier.1) > 0);
+    let avec_bornes = s.statistiques(&restrictifs[0].1).await.expect("statistics");
+    let sans_bornes = s.statistiques(&restrictifs[1].1).await.expect("statistics");
+    assert_eq!(
+        avec_bornes.totaux.activites - sans_bornes.totaux.activites,
+        (sur(janvier.0) + sur(janvier.1)) as u64
+    );
+
+    // Filters that keep nothing: still every fixed row, with zeros.
+    for (cas, f) in [
+        (
+            "liste vide",
+            FiltreStatistiques {
+                mediateurs: Some(Vec::new()),
+                ..Default::default()
+            },
+        ),
+        (
+            "du après au",
+            FiltreStatistiques {
+                du: Some(date(2026, 3, 2)),
+                au: Some(date(2026, 3, 1)),
+                ..Default::default()
+            },
+        ),
+        (
+            "commune d'un lieu d'activité",
+            FiltreStatistiques {
+                codes_insee: liste(&["13055"]),
+                type_lieu: Some(TypeLieu::LieuActivite),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let attendues = statistiques_attendues(&jeu, &f);
+        assert_eq!(attendues.totaux.activites, 0, "{cas}");
+        let obtenues = s.statistiques(&f).await.expect("statistics");
+        comparer_statistiques(&obtenues, &attendues, cas);
+        assert_eq!(obtenues.par_materiel.len(), Materiel::ALL.len(), "{cas}");
+    }
+
+    // Too many values for one statement.
+    let trop = FiltreStatistiques {
+        codes_insee: Some(
+            (0..=maillage_store::VALEURS_FILTRE_MAX)
+                .map(|i| format!("{i:05}"))
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    let e = s.statistiques(&trop).await.expect_err("too many values");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+}
+
+/// More communes and places than the top lists keep, with ties.
+async fn statistiques_classements(ctx: &Ctx) {
+    let s = &ctx.store;
+    let mut jeu = Vec::new();
+    for i in 0..120_usize {
+        let k = i / 2;
+        let mut saisie = ActiviteSaisie::nouvelle(TypeActivite::Individuel);
+        saisie.date = Some(date(2026, 2, 1 + (i % 28) as u32));
+        saisie.duree = Some(DureeSaisie::Minutes(45));
+        saisie.thematiques = vec![Thematique::Email];
+        if i.is_multiple_of(2) {
+            // 53 communes, 7 of them with a second record.
+            saisie.type_lieu = Some(TypeLieu::Domicile);
+            saisie.lieu_code_insee = Some(format!("{}", 10_000 + (k * 7) % 53));
+        } else {
+            // 56 places, 4 of them with a second record.
+            saisie.type_lieu = Some(TypeLieu::LieuActivite);
+            saisie.structure_id = Some(format!("lieu-{:02}", k % 56));
+        }
+        let n = nouvelle("med-a", None, Some("13"), valide(&saisie), i as i64);
+        s.enregistrer_activite(&n).await.expect("record stored");
+        jeu.push((n, false));
+    }
+    let tout = FiltreStatistiques::default();
+    let attendues = statistiques_attendues(&jeu, &tout);
+    let obtenues = s.statistiques(&tout).await.expect("statistics");
+    comparer_statistiques(&obtenues, &attendues, "classements");
+    let distinctes = |cle: &dyn Fn(&Activite) -> Option<&str>| {
+        jeu.iter()
+            .filter_map(|(n, _)| cle(&n.activite).map(str::to_string))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    // The lists are cut: more keys exist than are kept.
+    assert!(distinctes(&|a| a.lieu().code_insee()) > maillage_store::CLASSEMENT_MAX);
+    assert!(distinctes(&|a| a.lieu().structure_id()) > maillage_store::CLASSEMENT_MAX);
+    assert_eq!(obtenues.par_commune.len(), maillage_store::CLASSEMENT_MAX);
+    assert_eq!(obtenues.par_lieu.len(), maillage_store::CLASSEMENT_MAX);
+}
+
+/// The same data gives the same `Statistiques` on SQLite and PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistiques_identiques_sqlite_et_postgres() {
+    async fn calculer(s: &Store) -> Vec<Statistiques> {
+        charger_jeu_statistiques(s).await;
+        let mut resultats = Vec::new();
+        for f in [
+            FiltreStatistiques::default(),
+            FiltreStatistiques {
+                departements: Some(vec!["13".to_string(), "84".to_string()]),
+                du: Some(date(2026, 1, 1)),
+                ..Default::default()
+            },
+            FiltreStatistiques {
+                thematique: Some(Thematique::Associations),
+                ..Default::default()
+            },
+        ] {
+            resultats.push(s.statistiques(&f).await.expect("statistics"));
+        }
+        resultats
+    }
+    let resultats = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let r = resultats.clone();
+    sur_sqlite(|ctx| async move {
+        let v = calculer(&ctx.store).await;
+        r.lock().expect("lock").push(v);
+    })
+    .await;
+    let r = resultats.clone();
+    sur_postgres(
+        "statistiques_identiques_sqlite_et_postgres",
+        |ctx| async move {
+            let v = calculer(&ctx.store).await;
+            r.lock().expect("lock").push(v);
+        },
+    )
+    .await;
+    let resultats = resultats.lock().expect("lock");
+    if let [sqlite, postgres] = resultats.as_slice() {
+        assert!(sqlite[0].totaux.activites > 0);
+        assert_eq!(sqlite, postgres);
+    } else {
+        // Only with MAILLAGE_SKIP_POSTGRES=1.
+        assert_eq!(resultats.len(), 1);
+    }
 }

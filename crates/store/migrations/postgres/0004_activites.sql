@@ -36,6 +36,9 @@ CREATE INDEX activites_mediateur_date ON activites (mediateur_id, date) WHERE su
 CREATE INDEX activites_structure_date ON activites (structure_id, date) WHERE supprime_le IS NULL;
 CREATE INDEX activites_departement_date ON activites (departement, date) WHERE supprime_le IS NULL;
 CREATE INDEX activites_date ON activites (date) WHERE supprime_le IS NULL;
+-- Commune, EPCI and lieu d'activité filters of the statistics.
+CREATE INDEX activites_commune_date ON activites (code_insee, date) WHERE supprime_le IS NULL;
+CREATE INDEX activites_lieu_date ON activites (lieu_id, date) WHERE supprime_le IS NULL;
 
 -- Audit journal (append-only): who did what to what, and when. `action` is
 -- a code (creation_activite…), `details` a JSON object; read newest first
