@@ -219,6 +219,13 @@ struct OptionsServeur {
     /// Derrière un proxy inverse : l'adresse du client est la dernière de X-Forwarded-For.
     #[arg(long, env = "MAILLAGE_DERRIERE_PROXY")]
     derriere_proxy: bool,
+    /// Adresse publique du site (https://…), base des liens envoyés par courriel.
+    #[arg(long, env = "MAILLAGE_URL_PUBLIQUE")]
+    url_publique: Option<String>,
+    /// Sans serveur de courriel : les messages sont lisibles à /compte/boite-d-envoi
+    /// (démonstration, essais ; jamais en production).
+    #[arg(long, env = "MAILLAGE_BOITE_D_ENVOI_VISIBLE")]
+    boite_d_envoi_visible: bool,
 }
 
 impl OptionsServeur {
@@ -227,8 +234,20 @@ impl OptionsServeur {
             tuiles: self.tuiles.clone().filter(|t| !t.trim().is_empty()),
             attribution_tuiles: self.attribution_tuiles.clone(),
             derriere_proxy: self.derriere_proxy,
+            url_publique: self
+                .url_publique
+                .as_deref()
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
+            boite_d_envoi_visible: self.boite_d_envoi_visible,
             ..maillage_web::Config::default()
         };
+        if let Some(u) = &config.url_publique {
+            anyhow::ensure!(
+                u.starts_with("https://") || u.starts_with("http://"),
+                "adresse publique « {u} » invalide : attendu http(s)://hôte"
+            );
+        }
         if let Some(t) = &config.tuiles {
             anyhow::ensure!(
                 maillage_web::securite::source_tuiles(t).is_some(),
@@ -455,8 +474,10 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             sans_serveur,
             serveur,
         } => {
-            // Checked before the long build.
-            let options = serveur.options(&cli.database_url)?;
+            // Checked before the long build. The demo has no mail server:
+            // its messages (account verification) are shown in the outbox.
+            let mut options = serveur.options(&cli.database_url)?;
+            options.config.boite_d_envoi_visible = true;
             let donnees = data.unwrap_or_else(demo::dossier_donnees_par_defaut);
             let referentiel = referentiel()?;
             let store = ouvrir(&cli.database_url).await?;
@@ -493,6 +514,7 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             if !sans_serveur {
                 store.close().await;
                 println!();
+                println!("Espace des médiateurs : créez un compte à /compte/inscription ; sans serveur de courriel, le lien de confirmation est dans /compte/boite-d-envoi.");
                 maillage_web::servir(options).await?;
             }
         }

@@ -2,6 +2,7 @@
 //! the published registry changes, so several stateless servers behind a
 //! load balancer stay in step), the configuration and the rate limiters.
 
+use crate::courriel::BoiteEnvoi;
 use crate::securite::Limiteur;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
@@ -40,6 +41,12 @@ pub struct Config {
     pub retention_signalements_jours: i64,
     /// Fixed clock (tests); `None`: the system clock.
     pub horloge: Option<DateTime<Utc>>,
+    /// Serve `/compte/boite-d-envoi`, the list of every outgoing e-mail
+    /// (demo and tests only: it shows other people's links).
+    pub boite_d_envoi_visible: bool,
+    /// Public base URL of the site (`https://maillage.exemple.fr`) for the
+    /// links in e-mails; `None`: taken from the request's `Host`.
+    pub url_publique: Option<String>,
 }
 
 impl Default for Config {
@@ -57,6 +64,8 @@ impl Default for Config {
             rafraichissement: Duration::from_secs(30),
             retention_signalements_jours: 365,
             horloge: None,
+            boite_d_envoi_visible: false,
+            url_publique: None,
         }
     }
 }
@@ -76,6 +85,10 @@ pub(crate) struct Interne {
     pub limite_api: Limiteur,
     pub limite_signalements: Limiteur,
     pub limite_connexion: Limiteur,
+    /// Account forms (sign-up, sign-in, resend) per address: loose, since
+    /// a whole library or town hall may share one address.
+    pub limite_comptes: Limiteur,
+    pub boite_d_envoi: BoiteEnvoi,
 }
 
 impl Etat {
@@ -121,6 +134,8 @@ impl Etat {
                 limite_api: Limiteur::new(config.api_par_seconde, config.api_rafale),
                 limite_signalements: Limiteur::new(par_heure / 3600.0, par_heure),
                 limite_connexion: Limiteur::new(10.0 / 3600.0, 10.0),
+                limite_comptes: Limiteur::new(60.0 / 3600.0, 60.0),
+                boite_d_envoi: BoiteEnvoi::default(),
                 store,
                 referentiel,
                 catalogue: ArcSwap::new(catalogue),
@@ -181,6 +196,7 @@ impl Etat {
                 etat.interne.limite_api.oublier_inactifs();
                 etat.interne.limite_signalements.oublier_inactifs();
                 etat.interne.limite_connexion.oublier_inactifs();
+                etat.interne.limite_comptes.oublier_inactifs();
                 if tours == 0 {
                     let jours = etat.interne.config.retention_signalements_jours;
                     let avant = etat.maintenant() - chrono::Duration::days(jours);

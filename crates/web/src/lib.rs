@@ -11,11 +11,13 @@
 //! Store ──registry──▶ Catalogue (in memory, reloaded when the registry version changes)
 //! GET /lieux, /embed, /orientation, /lieux/{id}, /territoires/…  HTML
 //! GET /api/v1/…, /api/openapi.json                                 JSON
-//! POST /lieux/{id}/signaler, /gestion/…                            forms
+//! POST /lieux/{id}/signaler, /gestion/…, /compte/…                 forms
+//! GET /compte/…, /espace                                          accounts
 //! ```
 
 pub mod api;
 pub mod bench;
+pub mod courriel;
 mod etat;
 pub mod pages;
 pub mod parametres;
@@ -104,6 +106,22 @@ pub fn routeur(etat: Etat) -> Router {
             "/gestion/signalements/{id}/fermer",
             post(pages::signalements::fermer),
         )
+        .route(
+            "/compte/inscription",
+            get(pages::comptes::inscription).post(pages::comptes::s_inscrire),
+        )
+        .route("/compte/verification", get(pages::comptes::verification))
+        .route(
+            "/compte/verification/renvoyer",
+            post(pages::comptes::renvoyer_verification),
+        )
+        .route(
+            "/compte/connexion",
+            get(pages::comptes::connexion).post(pages::comptes::se_connecter),
+        )
+        .route("/compte/deconnexion", post(pages::comptes::se_deconnecter))
+        .route("/compte/boite-d-envoi", get(pages::comptes::boite_d_envoi))
+        .route("/espace", get(pages::comptes::espace))
         .route("/static/{*chemin}", get(statique::servir));
 
     Router::new()

@@ -11,7 +11,10 @@
 //!   one, after a report), each questionnaire step, its results (some and
 //!   none), the orientation sheet (form, errors, printable), territories,
 //!   the embeddable page, the documentation pages, the stewards' space
-//!   (login, wrong token, list of reports, report closed) and error pages.
+//!   (login, wrong token, list of reports, report closed), the accounts
+//!   (sign-up with errors and sent, unverified sign-in, the outbox, the
+//!   verification link, a refused link, `/espace`, signed out) and error
+//!   pages.
 //! - `questionnaire_jusqu_a_la_fiche_imprimee`: need → place and radius →
 //!   adapted welcome → availability (the live count follows the answers) →
 //!   results → a place → its orientation sheet, printed (print button, print
@@ -101,6 +104,7 @@ fn config() -> Config {
         ),
         secret: b"secret de test".to_vec(),
         jeton_gestion: Some(JETON.to_string()),
+        boite_d_envoi_visible: true,
         ..Config::default()
     }
 }
@@ -727,6 +731,10 @@ async fn axe_sur_chaque_page() {
             "/api".to_string(),
             "/donnees-personnelles".to_string(),
             "/gestion/connexion".to_string(),
+            "/compte/inscription".to_string(),
+            "/compte/connexion".to_string(),
+            "/compte/verification?jeton=inconnu".to_string(),
+            "/compte/boite-d-envoi".to_string(),
             "/page-qui-n-existe-pas".to_string(),
             "/lieux/identifiant-inconnu".to_string(),
             "/territoires/dep/00".to_string(),
@@ -774,6 +782,52 @@ async fn axe_sur_chaque_page() {
         cliquer_puis_attendre(&c, fermer).await;
         assert!(texte(&c, ".alerte-succes").await.contains("traité"));
         axe(&c, "/gestion/signalements?ferme=1", &mut rapport).await;
+
+        // Accounts: sign-up refused then accepted, unverified sign-in, the
+        // outbox and its link, the signed-in space, sign-out.
+        const MDP: &str = "cheval agrafe batterie correcte";
+        aller(&c, site, "/compte/inscription").await;
+        trouver(&c, "#email").await.send_keys("claude.petit@exemple.fr").await.expect("email");
+        trouver(&c, "#nom").await.send_keys("Claude Petit").await.expect("name");
+        trouver(&c, "#mot_de_passe").await.send_keys("court").await.expect("password");
+        trouver(&c, "#confirmation").await.send_keys("autre").await.expect("confirmation");
+        let bouton = trouver(&c, "form[action='/compte/inscription'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(texte(&c, "#erreurs-mot-de-passe").await.contains("12 caractères"));
+        axe(&c, "/compte/inscription (erreurs)", &mut rapport).await;
+        trouver(&c, "#mot_de_passe").await.send_keys(MDP).await.expect("password");
+        trouver(&c, "#confirmation").await.send_keys(MDP).await.expect("confirmation");
+        let bouton = trouver(&c, "form[action='/compte/inscription'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(texte(&c, "h1").await.contains("Vérifiez votre boîte aux lettres"));
+        axe(&c, "/compte/inscription (envoyée)", &mut rapport).await;
+        aller(&c, site, "/compte/connexion").await;
+        trouver(&c, "#email").await.send_keys("claude.petit@exemple.fr").await.expect("email");
+        trouver(&c, "#mot_de_passe").await.send_keys(MDP).await.expect("password");
+        let bouton = trouver(&c, "form[action='/compte/connexion'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(texte(&c, ".alerte-erreur").await.contains("non confirmée"));
+        axe(&c, "/compte/connexion (adresse non confirmée)", &mut rapport).await;
+        aller(&c, site, "/compte/boite-d-envoi").await;
+        axe(&c, "/compte/boite-d-envoi (un message)", &mut rapport).await;
+        let lien = trouver(&c, ".boite-d-envoi a").await;
+        cliquer_puis_attendre(&c, lien).await;
+        assert!(texte(&c, "h1").await.contains("Adresse e-mail confirmée"));
+        axe(&c, "/compte/verification (confirmée)", &mut rapport).await;
+        aller(&c, site, "/compte/connexion").await;
+        trouver(&c, "#email").await.send_keys("claude.petit@exemple.fr").await.expect("email");
+        trouver(&c, "#mot_de_passe").await.send_keys(MDP).await.expect("password");
+        let bouton = trouver(&c, "form[action='/compte/connexion'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(url_courante(&c).await.ends_with("/espace"), "{}", url_courante(&c).await);
+        assert!(texte(&c, "h1").await.contains("Bonjour Claude Petit"));
+        axe(&c, "/espace", &mut rapport).await;
+        let bouton = trouver(&c, "form[action='/compte/deconnexion'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(texte(&c, ".alerte-succes").await.contains("déconnecté"));
+        axe(&c, "/compte/connexion (déconnecté)", &mut rapport).await;
+        aller(&c, site, "/espace").await;
+        assert!(url_courante(&c).await.contains("/compte/connexion"));
 
         eprintln!("axe : {} pages ou états vérifiés", rapport.pages.len());
         assert!(

@@ -72,6 +72,7 @@ fn config() -> Config {
                 .with_timezone(&chrono::Utc),
         ),
         secret: b"secret de test".to_vec(),
+        boite_d_envoi_visible: true,
         ..Config::default()
     }
 }
@@ -149,6 +150,7 @@ async fn suite(store: Store) {
     limites(&app).await;
     signalements(&store).await;
     gestion(&store).await;
+    comptes(&app, &etat, &store).await;
     limites_de_debit(&store).await;
     poids_des_pages(&app).await;
     rechargement(&store).await;
@@ -1008,6 +1010,544 @@ async fn rechargement(store: &Store) {
     assert!(etat.rafraichir().await.expect("reload"));
     assert_eq!(get(&app, "/api/v1/lieux").await.json()["total"], 10);
     assert!(avant > 10);
+}
+
+// ---------------------------------------------------------------------------
+// Accounts
+
+fn formulaire(champs: &[(&str, &str)]) -> String {
+    champs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encoder(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn get_avec_cookie(app: &Router, uri: &str, cookie: &str) -> Reponse {
+    envoyer(
+        app,
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+/// The outbox's messages to `email` whose subject contains `sujet`,
+/// newest first, as HTML chunks.
+async fn messages_a(app: &Router, email: &str, sujet: &str) -> Vec<String> {
+    let r = get(app, "/compte/boite-d-envoi").await;
+    assert_eq!(r.statut, StatusCode::OK);
+    r.texte()
+        .split("<li>")
+        .skip(1)
+        .filter(|m| m.contains(&format!("À : {email}")) && m.contains(sujet))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The path of the first verification link in an outbox message.
+fn lien_verification(message: &str) -> String {
+    let debut = message
+        .find("/compte/verification?jeton=")
+        .expect("verification link");
+    let fin = message[debut..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "/?=-_".contains(c)))
+        .map_or(message.len(), |n| debut + n);
+    message[debut..fin].to_string()
+}
+
+/// The `name=value` of the session cookie set by a response.
+fn cookie_de_session(r: &Reponse) -> String {
+    let c = r.entete("set-cookie");
+    assert!(c.starts_with("maillage_session="), "{c}");
+    c.split(';').next().expect("pair").to_string()
+}
+
+async fn inscrire(app: &Router, email: &str, nom: &str, mdp: &str) -> Reponse {
+    post(
+        app,
+        "/compte/inscription",
+        &formulaire(&[
+            ("email", email),
+            ("nom", nom),
+            ("mot_de_passe", mdp),
+            ("confirmation", mdp),
+        ]),
+        &[],
+    )
+    .await
+}
+
+async fn se_connecter(app: &Router, email: &str, mdp: &str) -> Reponse {
+    post(
+        app,
+        "/compte/connexion",
+        &formulaire(&[("email", email), ("mot_de_passe", mdp)]),
+        &[],
+    )
+    .await
+}
+
+async fn comptes(app: &Router, etat: &Etat, store: &Store) {
+    const MDP: &str = "cheval agrafe batterie correcte";
+    let maintenant = etat.maintenant();
+
+    // The empty forms.
+    for (uri, attendu) in [
+        ("/compte/inscription", "Créer mon compte"),
+        ("/compte/connexion", "Se connecter"),
+    ] {
+        let r = get(app, uri).await;
+        assert_eq!(r.statut, StatusCode::OK, "{uri}");
+        assert!(r.texte().contains(attendu), "{uri}");
+        une_seule_h1(&r.texte(), uri);
+        assert_eq!(r.entete("cache-control"), "no-store", "{uri}");
+    }
+
+    // A weak password and a wrong confirmation: errors next to the fields,
+    // the values kept except the passwords, no account.
+    let r = post(
+        app,
+        "/compte/inscription",
+        &formulaire(&[
+            ("email", "sam.faible@exemple.fr"),
+            ("nom", "Sam Faible"),
+            ("mot_de_passe", "court"),
+            ("confirmation", "autre"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    let html = r.texte();
+    assert!(html.contains("au moins 12 caractères"), "{html}");
+    assert!(html.contains("ne sont pas identiques"));
+    assert!(html.contains("id=\"erreurs-mot-de-passe\""));
+    assert!(html.contains("aria-describedby=\"aide-mot-de-passe erreurs-mot-de-passe\""));
+    assert!(html.contains("aria-describedby=\"erreurs-confirmation\""));
+    assert!(html.contains("value=\"sam.faible@exemple.fr\""));
+    assert!(html.contains("value=\"Sam Faible\""));
+    assert!(!html.contains("\"court\"") && !html.contains("\"autre\""));
+    une_seule_h1(&html, "inscription refusée");
+    let r = inscrire(app, "sam.faible@exemple.fr", "Sam", "motdepasse123").await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    assert!(r.texte().contains("trop courant"), "{}", r.texte());
+    let r = inscrire(app, "pas-une-adresse", "Sam", MDP).await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    assert!(r.texte().contains("aria-describedby=\"erreurs-email\""));
+    assert!(store
+        .utilisateur_par_email("sam.faible@exemple.fr")
+        .await
+        .expect("read")
+        .is_none());
+
+    // Sign-up: the account, unverified, and a message in the outbox.
+    let r = inscrire(app, " Camille.Martin@Exemple.fr ", "Camille Martin", MDP).await;
+    assert_eq!(r.statut, StatusCode::OK, "{}", r.texte());
+    let page_creation = r.texte();
+    assert!(page_creation.contains("Vérifiez votre boîte aux lettres"));
+    let email = "camille.martin@exemple.fr";
+    let u = store
+        .utilisateur_par_email(email)
+        .await
+        .expect("read")
+        .expect("account created");
+    assert_eq!(u.nom.as_deref(), Some("Camille Martin"));
+    assert!(u.email_verifie_le.is_none());
+    assert!(u.mot_de_passe.starts_with("$argon2id$"));
+    let confirmations = messages_a(app, email, "confirmez").await;
+    assert_eq!(confirmations.len(), 1);
+    let lien = lien_verification(&confirmations[0]);
+    assert!(lien.len() > 40, "{lien}");
+
+    // Duplicate sign-up: the same page, another message, nothing changed.
+    let r = inscrire(app, "CAMILLE.martin@exemple.fr", "Quelqu'un d'autre", MDP).await;
+    assert_eq!(r.statut, StatusCode::OK);
+    assert_eq!(
+        r.texte(),
+        page_creation,
+        "same answer whether the account exists"
+    );
+    assert_eq!(messages_a(app, email, "déjà un compte").await.len(), 1);
+    assert_eq!(messages_a(app, email, "confirmez").await.len(), 1);
+    let apres = store.utilisateur_par_email(email).await.expect("read");
+    assert_eq!(apres.and_then(|u| u.nom).as_deref(), Some("Camille Martin"));
+
+    // Not verified yet: refused, with an offer to resend.
+    let r = se_connecter(app, email, MDP).await;
+    assert_eq!(r.statut, StatusCode::FORBIDDEN);
+    assert!(r.texte().contains("Adresse e-mail non confirmée"));
+    assert!(r
+        .texte()
+        .contains("action=\"/compte/verification/renvoyer\""));
+    assert!(r.entete("set-cookie").is_empty());
+    let r = post(
+        app,
+        "/compte/verification/renvoyer",
+        &formulaire(&[("email", email)]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::OK);
+    let page_renvoi = r.texte();
+    assert_eq!(messages_a(app, email, "confirmez").await.len(), 2);
+    let avant = get(app, "/compte/boite-d-envoi")
+        .await
+        .texte()
+        .matches("<li>")
+        .count();
+    let r = post(
+        app,
+        "/compte/verification/renvoyer",
+        &formulaire(&[("email", "personne@exemple.fr")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.texte(), page_renvoi, "same answer for an unknown address");
+    let apres = get(app, "/compte/boite-d-envoi")
+        .await
+        .texte()
+        .matches("<li>")
+        .count();
+    assert_eq!(avant, apres, "nothing sent to an unknown address");
+
+    // Verification, then the same link again, an unknown one, an expired one.
+    let r = get(app, &lien).await;
+    assert_eq!(r.statut, StatusCode::OK, "{}", r.texte());
+    assert!(r.texte().contains("Adresse e-mail confirmée"));
+    assert!(r.texte().contains("href=\"/compte/connexion\""));
+    let u = store
+        .utilisateur_par_email(email)
+        .await
+        .expect("read")
+        .expect("account");
+    assert_eq!(u.email_verifie_le, Some(maintenant));
+    let r = get(app, &lien).await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    assert!(r.texte().contains("déjà été utilisé"), "{}", r.texte());
+    assert!(r.texte().contains("connectez-vous"));
+    for uri in [
+        "/compte/verification?jeton=inconnu",
+        "/compte/verification?jeton=",
+        "/compte/verification",
+    ] {
+        let r = get(app, uri).await;
+        assert_eq!(r.statut, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            r.texte().contains("Ce lien n&#39;est pas valide.")
+                || r.texte().contains("Ce lien n&#x27;est pas valide."),
+            "{uri}: {}",
+            r.texte()
+        );
+        une_seule_h1(&r.texte(), uri);
+    }
+    let but = maillage_comptes::ButJeton::VerificationEmail;
+    let (clair, jeton) = maillage_comptes::Jeton::nouveau(
+        but,
+        maintenant - chrono::Duration::days(3),
+        but.duree_par_defaut(),
+    )
+    .expect("token");
+    store
+        .enregistrer_jeton(&maillage_store::JetonEnregistre {
+            jeton,
+            utilisateur_id: Some(u.id.clone()),
+            email: None,
+            cree_le: maintenant - chrono::Duration::days(3),
+        })
+        .await
+        .expect("token stored");
+    let r = get(app, &format!("/compte/verification?jeton={clair}")).await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    assert!(r.texte().contains("expiré"), "{}", r.texte());
+
+    // A wrong password.
+    let r = se_connecter(app, email, "pas le bon mot de passe").await;
+    assert_eq!(r.statut, StatusCode::UNAUTHORIZED);
+    assert!(r
+        .texte()
+        .contains("Adresse e-mail ou mot de passe incorrect."));
+    assert!(r.entete("set-cookie").is_empty());
+
+    // Cross-site POSTs are refused before anything happens.
+    for (uri, corps) in [
+        (
+            "/compte/connexion",
+            formulaire(&[("email", email), ("mot_de_passe", MDP)]),
+        ),
+        (
+            "/compte/inscription",
+            formulaire(&[
+                ("email", "intrus@exemple.fr"),
+                ("nom", "Intrus"),
+                ("mot_de_passe", MDP),
+                ("confirmation", MDP),
+            ]),
+        ),
+        (
+            "/compte/verification/renvoyer",
+            formulaire(&[("email", email)]),
+        ),
+        ("/compte/deconnexion", String::new()),
+    ] {
+        for entetes in [
+            &[("sec-fetch-site", "cross-site")][..],
+            &[
+                ("host", "maillage.exemple.fr"),
+                ("origin", "https://malveillant.exemple"),
+            ][..],
+        ] {
+            let r = post(app, uri, &corps, entetes).await;
+            assert_eq!(r.statut, StatusCode::FORBIDDEN, "{uri} {entetes:?}");
+            assert!(r.texte().contains("Envoi refusé"), "{uri}");
+            assert!(r.entete("set-cookie").is_empty(), "{uri}");
+        }
+    }
+    assert!(store
+        .utilisateur_par_email("intrus@exemple.fr")
+        .await
+        .expect("read")
+        .is_none());
+
+    // Sign-in: a session cookie, its token stored hashed only.
+    let r = post(
+        app,
+        "/compte/connexion",
+        &formulaire(&[
+            ("email", "Camille.Martin@exemple.fr"),
+            ("mot_de_passe", MDP),
+        ]),
+        &[
+            ("host", "maillage.exemple.fr"),
+            ("origin", "http://maillage.exemple.fr"),
+        ],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER, "{}", r.texte());
+    assert_eq!(r.entete("location"), "/espace");
+    let set_cookie = r.entete("set-cookie");
+    for attribut in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
+        assert!(set_cookie.contains(attribut), "{attribut}: {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
+    let cookie = cookie_de_session(&r);
+    let valeur = cookie.trim_start_matches("maillage_session=");
+    assert!(valeur.len() >= 43, "{valeur}");
+    let empreinte = maillage_comptes::Jeton::empreinte_de(valeur);
+    let session = store
+        .session(&empreinte, maintenant)
+        .await
+        .expect("read")
+        .expect("session stored by fingerprint");
+    assert_eq!(session.utilisateur_id, u.id);
+    assert!(store
+        .session(valeur, maintenant)
+        .await
+        .expect("read")
+        .is_none());
+
+    // The signed-in space.
+    let r = get_avec_cookie(app, "/espace", &cookie).await;
+    assert_eq!(r.statut, StatusCode::OK);
+    assert!(
+        r.texte().contains("Bonjour Camille Martin"),
+        "{}",
+        r.texte()
+    );
+    assert!(r.texte().contains("Aucun rôle"));
+    assert!(r.texte().contains("action=\"/compte/deconnexion\""));
+    assert_eq!(r.entete("cache-control"), "no-store");
+    une_seule_h1(&r.texte(), "/espace");
+    store
+        .attribuer(
+            &u.id,
+            &maillage_comptes::Attribution::mediateur(),
+            None,
+            maintenant,
+        )
+        .await
+        .expect("role");
+    let r = get_avec_cookie(app, "/espace", &cookie).await;
+    assert!(r.texte().contains("Médiateur numérique"));
+    assert!(!r.texte().contains("Aucun rôle"));
+    let r = get_avec_cookie(app, "/compte/connexion", &cookie).await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    assert_eq!(r.entete("location"), "/espace");
+    // A forged cookie is no session.
+    let r = get_avec_cookie(app, "/espace", "maillage_session=invente").await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+
+    // A cross-site sign-out is refused: the session survives.
+    let r = envoyer(
+        app,
+        Request::post("/compte/deconnexion")
+            .header(header::COOKIE, &cookie)
+            .header("sec-fetch-site", "cross-site")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get_avec_cookie(app, "/espace", &cookie).await.statut,
+        StatusCode::OK
+    );
+
+    // Sign-out: the session and the cookie are gone.
+    let r = envoyer(
+        app,
+        Request::post("/compte/deconnexion")
+            .header(header::COOKIE, &cookie)
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    assert_eq!(r.entete("location"), "/compte/connexion?deconnecte=1");
+    let efface = r.entete("set-cookie");
+    assert!(
+        efface.starts_with("maillage_session=;") && efface.contains("Max-Age=0"),
+        "{efface}"
+    );
+    assert!(store
+        .session(&empreinte, maintenant)
+        .await
+        .expect("read")
+        .is_none());
+    let r = get_avec_cookie(app, "/espace", &cookie).await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    assert_eq!(r.entete("location"), "/compte/connexion");
+    let r = get(app, "/compte/connexion?deconnecte=1").await;
+    assert!(r.texte().contains("Vous êtes déconnecté."));
+
+    // Throttling: five failures block the address, even the right password;
+    // an address without an account is throttled the same way.
+    let autre = "dominique.bernard@exemple.fr";
+    assert_eq!(
+        inscrire(app, autre, "Dominique Bernard", MDP).await.statut,
+        StatusCode::OK
+    );
+    let lien = lien_verification(&messages_a(app, autre, "confirmez").await[0]);
+    assert_eq!(get(app, &lien).await.statut, StatusCode::OK);
+    for cible in [autre, "personne@exemple.fr"] {
+        for i in 1..=4 {
+            let r = se_connecter(app, cible, "mauvais mot de passe").await;
+            assert_eq!(r.statut, StatusCode::UNAUTHORIZED, "{cible} attempt {i}");
+        }
+        let r = se_connecter(app, cible, "mauvais mot de passe").await;
+        assert_eq!(r.statut, StatusCode::TOO_MANY_REQUESTS, "{cible}");
+        assert!(
+            r.texte()
+                .contains("Trop de tentatives : réessayez dans 1 minute."),
+            "{}",
+            r.texte()
+        );
+        assert_eq!(r.entete("retry-after"), "60");
+    }
+    let r = se_connecter(app, autre, MDP).await;
+    assert_eq!(
+        r.statut,
+        StatusCode::TOO_MANY_REQUESTS,
+        "blocked even with the right password"
+    );
+    assert!(r.entete("set-cookie").is_empty());
+    assert!(store
+        .freinage(&format!("email:{autre}"))
+        .await
+        .expect("read")
+        .is_some_and(|f| f.attente(maintenant).is_some()));
+    // Another address is not blocked by it.
+    assert_eq!(
+        se_connecter(app, email, MDP).await.statut,
+        StatusCode::SEE_OTHER
+    );
+
+    // The journal: the codes, and neither e-mail nor password in details.
+    let journal = store.journal(1000, None).await.expect("journal");
+    for code in [
+        "verification_email",
+        "connexion",
+        "echec_connexion",
+        "deconnexion",
+        "blocage_connexion",
+    ] {
+        assert!(journal.iter().any(|e| e.action == code), "{code}");
+    }
+    let codes = [
+        "verification_email",
+        "connexion",
+        "echec_connexion",
+        "deconnexion",
+        "blocage_connexion",
+    ];
+    for e in journal
+        .iter()
+        .filter(|e| codes.contains(&e.action.as_str()))
+    {
+        let d = e.details.to_string();
+        assert!(
+            !d.contains('@') && !d.contains(MDP) && !d.contains("mauvais"),
+            "{d}"
+        );
+    }
+    assert!(journal
+        .iter()
+        .any(|e| e.action == "connexion" && e.acteur_id.as_deref() == Some(u.id.as_str())));
+
+    // Behind a TLS-terminating proxy the cookie is Secure.
+    let derriere = routeur(
+        Etat::avec_catalogue(
+            store.clone(),
+            etat.catalogue(),
+            Config {
+                derriere_proxy: true,
+                ..config()
+            },
+        )
+        .expect("state"),
+    );
+    let r = post(
+        &derriere,
+        "/compte/connexion",
+        &formulaire(&[("email", email), ("mot_de_passe", MDP)]),
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    assert!(
+        r.entete("set-cookie").contains("; Secure"),
+        "{}",
+        r.entete("set-cookie")
+    );
+    // Without the proxy setting the header is not trusted.
+    let r = post(
+        app,
+        "/compte/connexion",
+        &formulaire(&[("email", email), ("mot_de_passe", MDP)]),
+        &[("x-forwarded-proto", "https")],
+    )
+    .await;
+    assert!(!r.entete("set-cookie").contains("Secure"));
+
+    // The outbox is hidden unless configured.
+    let cache = routeur(
+        Etat::avec_catalogue(
+            store.clone(),
+            etat.catalogue(),
+            Config {
+                boite_d_envoi_visible: false,
+                ..config()
+            },
+        )
+        .expect("state"),
+    );
+    assert_eq!(
+        get(&cache, "/compte/boite-d-envoi").await.statut,
+        StatusCode::NOT_FOUND
+    );
 }
 
 // ---------------------------------------------------------------------------

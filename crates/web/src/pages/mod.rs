@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates in `templates/`).
 
 pub mod accueil;
+pub mod comptes;
 pub mod embed;
 pub mod lieu;
 pub mod orientation;

@@ -1,0 +1,922 @@
+//! Accounts of the mediators' and agents' workspace: sign-up, e-mail
+//! verification (through the outbox, [`crate::courriel`]), sign-in with
+//! throttling, sign-out and the signed-in landing page `/espace`.
+//!
+//! Every POST refuses cross-site requests ([`securite::inter_sites`]); the
+//! session cookie is `HttpOnly; SameSite=Lax` (and `Secure` over HTTPS) and
+//! holds a random token whose SHA-256 only is stored. Sign-up and resend
+//! answer the same page whether the address has an account or not.
+
+use super::{erreur, introuvable, rendre, Mise};
+use crate::courriel::Message;
+use crate::etat::Etat;
+use crate::securite;
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use maillage_comptes::{ActionSensible, ButJeton, ErreurJeton, Freinage, Jeton};
+use maillage_store::{
+    normaliser_email, JetonEnregistre, NouvelUtilisateur, NouvelleEntreeJournal, StoreError,
+};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Name of the session cookie.
+pub const COOKIE_SESSION: &str = "maillage_session";
+/// Lifetime of a session (a working day).
+pub const DUREE_SESSION: Duration = Duration::hours(12);
+/// Longest accepted name.
+const NOM_MAX: usize = 100;
+/// Longest accepted e-mail address (RFC 5321).
+const EMAIL_MAX: usize = 254;
+
+// ---------------------------------------------------------------------------
+// Pages
+
+#[derive(Template)]
+#[template(path = "compte_inscription.html")]
+pub struct PageInscription {
+    pub mise: Mise,
+    pub email: String,
+    pub nom: String,
+    pub erreurs_email: Vec<String>,
+    pub erreurs_nom: Vec<String>,
+    pub erreurs_mdp: Vec<String>,
+    pub erreurs_confirmation: Vec<String>,
+}
+
+impl PageInscription {
+    fn a_des_erreurs(&self) -> bool {
+        !(self.erreurs_email.is_empty()
+            && self.erreurs_nom.is_empty()
+            && self.erreurs_mdp.is_empty()
+            && self.erreurs_confirmation.is_empty())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "compte_connexion.html")]
+pub struct PageConnexion {
+    pub mise: Mise,
+    pub email: String,
+    /// (title, text) of an error alert.
+    pub erreur: Option<(String, String)>,
+    pub info: Option<String>,
+    /// The account exists but its address is not verified: offer a resend.
+    pub non_verifie: bool,
+}
+
+#[derive(Template)]
+#[template(path = "compte_message.html")]
+pub struct PageMessage {
+    pub mise: Mise,
+    pub titre: String,
+    /// "succes", "info" or "erreur".
+    pub genre: &'static str,
+    pub paragraphes: Vec<String>,
+    /// (href, label) of the next step.
+    pub lien: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "espace.html")]
+pub struct PageEspace {
+    pub mise: Mise,
+    pub nom: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "boite_d_envoi.html")]
+pub struct PageBoite {
+    pub mise: Mise,
+    pub messages: Vec<LigneMessage>,
+}
+
+pub struct LigneMessage {
+    pub destinataire: String,
+    pub sujet: String,
+    pub corps: String,
+    pub lien: Option<String>,
+    pub date: String,
+}
+
+fn mise(titre: &str) -> Mise {
+    let mut m = Mise::new(titre, "");
+    m.prive = true;
+    m
+}
+
+/// Account pages hold personal data: never cached.
+fn sans_cache(mut rep: Response) -> Response {
+    rep.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    rep
+}
+
+fn message(
+    statut: StatusCode,
+    titre: &str,
+    genre: &'static str,
+    paragraphes: Vec<String>,
+    lien: Option<(&str, &str)>,
+) -> Response {
+    sans_cache(rendre(
+        statut,
+        &PageMessage {
+            mise: mise(titre),
+            titre: titre.to_string(),
+            genre,
+            paragraphes,
+            lien: lien.map(|(h, l)| (h.to_string(), l.to_string())),
+        },
+    ))
+}
+
+fn indisponible(e: &StoreError) -> Response {
+    tracing::error!("comptes : {e}");
+    erreur(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service indisponible",
+        "La base de données ne répond pas. Réessayez dans quelques minutes.",
+    )
+}
+
+fn refus_inter_sites() -> Response {
+    erreur(
+        StatusCode::FORBIDDEN,
+        "Envoi refusé",
+        "Ce formulaire doit être envoyé depuis ce site : rechargez la page puis envoyez-le de nouveau.",
+    )
+}
+
+/// Too many account forms from one address (in-memory bucket).
+fn trop_de_formulaires(attente: std::time::Duration) -> Response {
+    let minutes = attente.as_secs().div_ceil(60).max(1);
+    let mut rep = erreur(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Trop de demandes",
+        &format!(
+            "Trop de demandes depuis votre connexion : réessayez dans {}.",
+            libelle_minutes(minutes)
+        ),
+    );
+    if let Ok(v) = HeaderValue::from_str(&attente.as_secs().max(1).to_string()) {
+        rep.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    rep
+}
+
+fn libelle_minutes(minutes: u64) -> String {
+    if minutes <= 1 {
+        "1 minute".to_string()
+    } else {
+        format!("{minutes} minutes")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// The fields of a urlencoded form, last value winning. Values are not
+/// trimmed: spaces are part of a password.
+fn champs(corps: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(corps.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn champ<'a>(c: &'a HashMap<String, String>, cle: &str) -> &'a str {
+    c.get(cle).map_or("", String::as_str)
+}
+
+fn email_valide(email: &str) -> bool {
+    let Some((local, domaine)) = email.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domaine.contains('.')
+        && !domaine.starts_with('.')
+        && !domaine.ends_with('.')
+        && email.chars().count() <= EMAIL_MAX
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// True when the request reached us over HTTPS: only knowable behind the
+/// configured reverse proxy (`MAILLAGE_DERRIERE_PROXY`), which terminates
+/// TLS and says so in `X-Forwarded-Proto`; the server itself speaks HTTP.
+fn en_https(etat: &Etat, entetes: &HeaderMap) -> bool {
+    etat.config().derriere_proxy
+        && entetes
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Base URL for e-mailed links.
+fn url_base(etat: &Etat, entetes: &HeaderMap) -> String {
+    if let Some(u) = &etat.config().url_publique {
+        return u.trim_end_matches('/').to_string();
+    }
+    let hote = entetes
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let schema = if en_https(etat, entetes) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{schema}://{hote}")
+}
+
+fn cookie<'a>(entetes: &'a HeaderMap, nom: &str) -> Option<&'a str> {
+    entetes
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, v)| *k == nom && !v.is_empty())
+        .map(|(_, v)| v)
+}
+
+fn entete_cookie(etat: &Etat, entetes: &HeaderMap, valeur: &str, max_age: i64) -> String {
+    let secure = if en_https(etat, entetes) {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{COOKIE_SESSION}={valeur}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The signed-in user's session: (fingerprint, account id).
+async fn session_courante(
+    etat: &Etat,
+    entetes: &HeaderMap,
+) -> Result<Option<(String, String)>, StoreError> {
+    let Some(clair) = cookie(entetes, COOKIE_SESSION) else {
+        return Ok(None);
+    };
+    let empreinte = Jeton::empreinte_de(clair);
+    Ok(etat
+        .store()
+        .session(&empreinte, etat.maintenant())
+        .await?
+        .map(|s| (empreinte, s.utilisateur_id)))
+}
+
+async fn journaliser(
+    etat: &Etat,
+    action: ActionSensible,
+    acteur: Option<&str>,
+    cible: Option<&str>,
+    details: serde_json::Value,
+) {
+    let e = NouvelleEntreeJournal {
+        quand: etat.maintenant(),
+        acteur_id: acteur.map(str::to_string),
+        action: action.code().to_string(),
+        cible: cible.map(str::to_string),
+        details,
+    };
+    // A journal failure must not lock people out; it is logged loudly.
+    if let Err(e) = etat.store().journaliser(&e).await {
+        tracing::error!("journal ({}) : {e}", action.code());
+    }
+}
+
+async fn hacher(mdp: String) -> Option<String> {
+    match tokio::task::spawn_blocking(move || maillage_comptes::hacher_mot_de_passe(&mdp)).await {
+        Ok(Ok(phc)) => Some(phc),
+        Ok(Err(e)) => {
+            tracing::error!("hachage du mot de passe : {e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!("hachage du mot de passe : {e}");
+            None
+        }
+    }
+}
+
+async fn verifier(mdp: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || maillage_comptes::verifier_mot_de_passe(&mdp, &phc))
+        .await
+        .unwrap_or(false)
+}
+
+/// A hash checked when the address has no account, so that the answer
+/// takes as long as for a wrong password.
+fn empreinte_leurre() -> &'static str {
+    static LEURRE: OnceLock<String> = OnceLock::new();
+    LEURRE.get_or_init(|| {
+        maillage_comptes::hacher_mot_de_passe("mot de passe leurre jamais valide")
+            .unwrap_or_default()
+    })
+}
+
+/// Stores a new verification token for the account and e-mails its link.
+async fn envoyer_verification(
+    etat: &Etat,
+    entetes: &HeaderMap,
+    utilisateur_id: &str,
+    email: &str,
+) -> Result<(), Response> {
+    let maintenant = etat.maintenant();
+    let but = ButJeton::VerificationEmail;
+    let (clair, jeton) = Jeton::nouveau(but, maintenant, but.duree_par_defaut()).map_err(|e| {
+        tracing::error!("jeton de vérification : {e}");
+        erreur(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erreur interne",
+            "Le lien de vérification n'a pas pu être créé. Réessayez dans quelques minutes.",
+        )
+    })?;
+    etat.store()
+        .enregistrer_jeton(&JetonEnregistre {
+            jeton,
+            utilisateur_id: Some(utilisateur_id.to_string()),
+            email: None,
+            cree_le: maintenant,
+        })
+        .await
+        .map_err(|e| indisponible(&e))?;
+    let lien = format!(
+        "{}/compte/verification?jeton={clair}",
+        url_base(etat, entetes)
+    );
+    etat.interne.boite_d_envoi.envoyer(Message {
+        destinataire: email.to_string(),
+        sujet: "Maillage : confirmez votre adresse e-mail".to_string(),
+        corps: format!(
+            "Bonjour,\n\nPour activer votre compte Maillage, ouvrez ce lien dans les 48 heures :\n{lien}\n\n\
+             Si vous n'avez pas créé de compte, ignorez ce message."
+        ),
+        lien: Some(lien),
+        cree_le: maintenant,
+    });
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Sign-up
+
+/// `GET /compte/inscription`.
+pub async fn inscription() -> Response {
+    sans_cache(rendre(
+        StatusCode::OK,
+        &PageInscription {
+            mise: mise("Créer un compte"),
+            email: String::new(),
+            nom: String::new(),
+            erreurs_email: Vec::new(),
+            erreurs_nom: Vec::new(),
+            erreurs_mdp: Vec::new(),
+            erreurs_confirmation: Vec::new(),
+        },
+    ))
+}
+
+/// The page shown after every well-formed sign-up, whether the address
+/// already had an account or not.
+fn verifiez_votre_boite(email: &str) -> Response {
+    message(
+        StatusCode::OK,
+        "Vérifiez votre boîte aux lettres",
+        "succes",
+        vec![
+            format!("Un message vient d'être envoyé à l'adresse {email}."),
+            "Ouvrez-le et suivez le lien qu'il contient pour activer votre compte. Le lien est valable 48 heures.".to_string(),
+            "Rien reçu après quelques minutes ? Regardez dans les courriers indésirables, puis vérifiez l'adresse saisie.".to_string(),
+        ],
+        Some(("/compte/connexion", "Aller à la page de connexion")),
+    )
+}
+
+/// `POST /compte/inscription`.
+pub async fn s_inscrire(
+    State(etat): State<Etat>,
+    connexion: securite::Connexion,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    if securite::inter_sites(&Method::POST, &entetes) {
+        return refus_inter_sites();
+    }
+    let ip = securite::adresse_client(&etat, &entetes, connexion.0);
+    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
+        return trop_de_formulaires(attente);
+    }
+    let c = champs(&corps);
+    let email = normaliser_email(champ(&c, "email"));
+    let nom = champ(&c, "nom").trim().to_string();
+    let mdp = champ(&c, "mot_de_passe").to_string();
+    let confirmation = champ(&c, "confirmation");
+    let mut page = PageInscription {
+        mise: mise("Créer un compte"),
+        email: email.clone(),
+        nom: nom.clone(),
+        erreurs_email: Vec::new(),
+        erreurs_nom: Vec::new(),
+        erreurs_mdp: Vec::new(),
+        erreurs_confirmation: Vec::new(),
+    };
+    if email.is_empty() {
+        page.erreurs_email
+            .push("Indiquez votre adresse e-mail.".to_string());
+    } else if !email_valide(&email) {
+        page.erreurs_email.push(
+            "Cette adresse e-mail n'est pas valide : elle doit avoir la forme nom@exemple.fr."
+                .to_string(),
+        );
+    }
+    if nom.is_empty() {
+        page.erreurs_nom.push("Indiquez votre nom.".to_string());
+    } else if nom.chars().count() > NOM_MAX {
+        page.erreurs_nom
+            .push(format!("Le nom ne doit pas dépasser {NOM_MAX} caractères."));
+    }
+    if let Err(e) = maillage_comptes::politique_mot_de_passe(&mdp, &email) {
+        page.erreurs_mdp = e;
+    }
+    if confirmation != mdp {
+        page.erreurs_confirmation
+            .push("Les deux mots de passe ne sont pas identiques.".to_string());
+    }
+    if page.a_des_erreurs() {
+        page.mise.titre = "Erreur : créer un compte".to_string();
+        return sans_cache(rendre(StatusCode::BAD_REQUEST, &page));
+    }
+    // Hashed before knowing whether the address is taken, so both cases
+    // take the same time.
+    let Some(phc) = hacher(mdp).await else {
+        return erreur(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erreur interne",
+            "Le compte n'a pas pu être créé. Réessayez dans quelques minutes.",
+        );
+    };
+    let maintenant = etat.maintenant();
+    let cree = etat
+        .store()
+        .creer_utilisateur(&NouvelUtilisateur {
+            email: email.clone(),
+            nom: Some(nom),
+            mot_de_passe: phc,
+            cree_le: maintenant,
+            par: None,
+        })
+        .await;
+    match cree {
+        Ok(id) => {
+            if let Err(rep) = envoyer_verification(&etat, &entetes, &id, &email).await {
+                return rep;
+            }
+        }
+        Err(StoreError::Conflict { .. }) => {
+            let lien = format!("{}/compte/connexion", url_base(&etat, &entetes));
+            etat.interne.boite_d_envoi.envoyer(Message {
+                destinataire: email.clone(),
+                sujet: "Maillage : vous avez déjà un compte".to_string(),
+                corps: format!(
+                    "Bonjour,\n\nQuelqu'un, peut-être vous, a demandé à créer un compte Maillage avec cette adresse, \
+                     mais vous avez déjà un compte. Connectez-vous ici :\n{lien}\n\n\
+                     Si votre adresse n'est pas encore vérifiée, la page de connexion vous proposera un nouveau lien. \
+                     Si vous n'êtes pas à l'origine de cette demande, ignorez ce message."
+                ),
+                lien: Some(lien),
+                cree_le: maintenant,
+            });
+        }
+        Err(e) => return indisponible(&e),
+    }
+    verifiez_votre_boite(&email)
+}
+
+// ---------------------------------------------------------------------------
+// Verification
+
+fn lien_refuse(e: ErreurJeton) -> Response {
+    let quoi_faire = match e {
+        ErreurJeton::DejaUtilise => {
+            "Si vous avez déjà confirmé votre adresse, connectez-vous simplement. Sinon, connectez-vous : la page vous proposera un nouveau lien."
+        }
+        ErreurJeton::Expire => {
+            "Connectez-vous avec votre adresse et votre mot de passe : la page vous proposera de recevoir un nouveau lien."
+        }
+        ErreurJeton::Inconnu | ErreurJeton::MauvaisBut => {
+            "Vérifiez que vous avez copié le lien en entier depuis le message reçu. Sinon, connectez-vous : la page vous proposera un nouveau lien."
+        }
+    };
+    message(
+        StatusCode::BAD_REQUEST,
+        "Lien de vérification refusé",
+        "erreur",
+        vec![e.to_string(), quoi_faire.to_string()],
+        Some(("/compte/connexion", "Aller à la page de connexion")),
+    )
+}
+
+/// `GET /compte/verification?jeton=…`.
+pub async fn verification(
+    State(etat): State<Etat>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
+    // Read by hand: a malformed query gets the French page, not axum's.
+    let clair = champs(q.as_deref().unwrap_or_default())
+        .remove("jeton")
+        .unwrap_or_default();
+    let clair = clair.trim();
+    if clair.is_empty() {
+        return lien_refuse(ErreurJeton::Inconnu);
+    }
+    let maintenant = etat.maintenant();
+    let consomme = etat
+        .store()
+        .consommer_jeton(
+            &Jeton::empreinte_de(clair),
+            ButJeton::VerificationEmail,
+            maintenant,
+        )
+        .await;
+    let jeton = match consomme {
+        Ok(Ok(j)) => j,
+        Ok(Err(e)) => return lien_refuse(e),
+        Err(e) => return indisponible(&e),
+    };
+    let Some(id) = jeton.utilisateur_id else {
+        return lien_refuse(ErreurJeton::MauvaisBut);
+    };
+    if let Err(e) = etat.store().marquer_email_verifie(&id, maintenant).await {
+        return indisponible(&e);
+    }
+    journaliser(
+        &etat,
+        ActionSensible::VerificationEmail,
+        Some(&id),
+        Some(&id),
+        serde_json::json!({}),
+    )
+    .await;
+    message(
+        StatusCode::OK,
+        "Adresse e-mail confirmée",
+        "succes",
+        vec!["Votre adresse e-mail est confirmée : votre compte est actif. Vous pouvez maintenant vous connecter.".to_string()],
+        Some(("/compte/connexion", "Se connecter")),
+    )
+}
+
+/// `POST /compte/verification/renvoyer`.
+pub async fn renvoyer_verification(
+    State(etat): State<Etat>,
+    connexion: securite::Connexion,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    if securite::inter_sites(&Method::POST, &entetes) {
+        return refus_inter_sites();
+    }
+    let ip = securite::adresse_client(&etat, &entetes, connexion.0);
+    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
+        return trop_de_formulaires(attente);
+    }
+    let c = champs(&corps);
+    let email = normaliser_email(champ(&c, "email"));
+    if email_valide(&email) {
+        match etat.store().utilisateur_par_email(&email).await {
+            Ok(Some(u)) if u.email_verifie_le.is_none() && u.desactive_le.is_none() => {
+                if let Err(rep) = envoyer_verification(&etat, &entetes, &u.id, &u.email).await {
+                    return rep;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return indisponible(&e),
+        }
+    }
+    // Same answer whatever the address: it must not tell who has an account.
+    message(
+        StatusCode::OK,
+        "Vérifiez votre boîte aux lettres",
+        "succes",
+        vec![
+            "Si un compte non encore confirmé existe pour cette adresse, un nouveau lien de vérification vient d'y être envoyé.".to_string(),
+            "Le lien est valable 48 heures ; les liens envoyés avant restent valables jusqu'à leur expiration.".to_string(),
+        ],
+        Some(("/compte/connexion", "Aller à la page de connexion")),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Sign-in, sign-out
+
+fn page_connexion(
+    statut: StatusCode,
+    email: &str,
+    erreur: Option<(&str, String)>,
+    info: Option<&str>,
+    non_verifie: bool,
+) -> Response {
+    let titre = if erreur.is_some() {
+        "Erreur : se connecter"
+    } else {
+        "Se connecter"
+    };
+    sans_cache(rendre(
+        statut,
+        &PageConnexion {
+            mise: mise(titre),
+            email: email.to_string(),
+            erreur: erreur.map(|(t, m)| (t.to_string(), m)),
+            info: info.map(str::to_string),
+            non_verifie,
+        },
+    ))
+}
+
+/// « Trop de tentatives : réessayez dans N minutes. » (429).
+fn bloque(email: &str, attente: Duration) -> Response {
+    let secondes = attente.num_seconds().max(1);
+    let minutes = u64::try_from(secondes).unwrap_or(1).div_ceil(60);
+    let mut rep = page_connexion(
+        StatusCode::TOO_MANY_REQUESTS,
+        email,
+        Some((
+            "Connexion suspendue",
+            format!(
+                "Trop de tentatives : réessayez dans {}.",
+                libelle_minutes(minutes)
+            ),
+        )),
+        None,
+        false,
+    );
+    if let Ok(v) = HeaderValue::from_str(&secondes.to_string()) {
+        rep.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    rep
+}
+
+/// `GET /compte/connexion`.
+pub async fn connexion(
+    State(etat): State<Etat>,
+    entetes: HeaderMap,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
+    match session_courante(&etat, &entetes).await {
+        Ok(Some(_)) => return Redirect::to("/espace").into_response(),
+        Ok(None) => {}
+        Err(e) => return indisponible(&e),
+    }
+    let info = (q.as_deref() == Some("deconnecte=1")).then_some("Vous êtes déconnecté.");
+    page_connexion(StatusCode::OK, "", None, info, false)
+}
+
+/// `POST /compte/connexion`.
+pub async fn se_connecter(
+    State(etat): State<Etat>,
+    connexion: securite::Connexion,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    if securite::inter_sites(&Method::POST, &entetes) {
+        return refus_inter_sites();
+    }
+    let ip = securite::adresse_client(&etat, &entetes, connexion.0);
+    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
+        return trop_de_formulaires(attente);
+    }
+    let c = champs(&corps);
+    let email = normaliser_email(champ(&c, "email"));
+    let mdp = champ(&c, "mot_de_passe").to_string();
+    if email.is_empty() || mdp.is_empty() || email.chars().count() > EMAIL_MAX {
+        return page_connexion(
+            StatusCode::BAD_REQUEST,
+            &email,
+            Some((
+                "Connexion refusée",
+                "Indiquez votre adresse e-mail et votre mot de passe.".to_string(),
+            )),
+            None,
+            false,
+        );
+    }
+    let maintenant = etat.maintenant();
+    let store = etat.store();
+    // Throttled per address whether it has an account or not: the
+    // behaviour must not tell which addresses exist.
+    let cle = format!("email:{email}");
+    let mut freinage = match store.freinage(&cle).await {
+        Ok(f) => f.unwrap_or_else(Freinage::new),
+        Err(e) => return indisponible(&e),
+    };
+    if let Err(attente) = freinage.verifier(maintenant) {
+        return bloque(&email, attente);
+    }
+    let utilisateur = match store.utilisateur_par_email(&email).await {
+        Ok(u) => u.filter(|u| u.desactive_le.is_none()),
+        Err(e) => return indisponible(&e),
+    };
+    let phc = utilisateur.as_ref().map_or_else(
+        || empreinte_leurre().to_string(),
+        |u| u.mot_de_passe.clone(),
+    );
+    let bon = verifier(mdp, phc).await && utilisateur.is_some();
+    let Some(utilisateur) = utilisateur.filter(|_| bon) else {
+        let blocage = freinage.enregistrer_echec(maintenant);
+        if let Err(e) = store
+            .enregistrer_freinage(&cle, &freinage, maintenant)
+            .await
+        {
+            return indisponible(&e);
+        }
+        journaliser(
+            &etat,
+            ActionSensible::EchecConnexion,
+            None,
+            None,
+            serde_json::json!({}),
+        )
+        .await;
+        if let Some(attente) = blocage {
+            journaliser(
+                &etat,
+                ActionSensible::BlocageConnexion,
+                None,
+                None,
+                serde_json::json!({ "minutes": attente.num_minutes() }),
+            )
+            .await;
+            return bloque(&email, attente);
+        }
+        return page_connexion(
+            StatusCode::UNAUTHORIZED,
+            &email,
+            Some((
+                "Connexion refusée",
+                "Adresse e-mail ou mot de passe incorrect.".to_string(),
+            )),
+            None,
+            false,
+        );
+    };
+    if let Err(e) = store.effacer_freinage(&cle).await {
+        return indisponible(&e);
+    }
+    if utilisateur.email_verifie_le.is_none() {
+        return page_connexion(
+            StatusCode::FORBIDDEN,
+            &email,
+            Some((
+                "Adresse e-mail non confirmée",
+                "Votre compte n'est pas encore actif : suivez le lien du message envoyé à votre adresse lors de l'inscription.".to_string(),
+            )),
+            None,
+            true,
+        );
+    }
+    // A session token is a random secret like any single-use token: the
+    // same generator gives 32 bytes from the OS and its SHA-256.
+    let (clair, jeton) =
+        match Jeton::nouveau(ButJeton::VerificationEmail, maintenant, DUREE_SESSION) {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::error!("jeton de session : {e}");
+                return erreur(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Erreur interne",
+                    "La session n'a pas pu être ouverte. Réessayez dans quelques minutes.",
+                );
+            }
+        };
+    if let Err(e) = store
+        .creer_session(
+            &jeton.empreinte,
+            &utilisateur.id,
+            maintenant,
+            jeton.expire_le,
+        )
+        .await
+    {
+        return indisponible(&e);
+    }
+    journaliser(
+        &etat,
+        ActionSensible::Connexion,
+        Some(&utilisateur.id),
+        Some(&utilisateur.id),
+        serde_json::json!({}),
+    )
+    .await;
+    let mut rep = Redirect::to("/espace").into_response();
+    let valeur = entete_cookie(&etat, &entetes, &clair, DUREE_SESSION.num_seconds());
+    if let Ok(v) = HeaderValue::from_str(&valeur) {
+        rep.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    sans_cache(rep)
+}
+
+/// `POST /compte/deconnexion`.
+pub async fn se_deconnecter(State(etat): State<Etat>, entetes: HeaderMap) -> Response {
+    if securite::inter_sites(&Method::POST, &entetes) {
+        return refus_inter_sites();
+    }
+    match session_courante(&etat, &entetes).await {
+        Ok(Some((empreinte, id))) => {
+            if let Err(e) = etat.store().supprimer_session(&empreinte).await {
+                return indisponible(&e);
+            }
+            journaliser(
+                &etat,
+                ActionSensible::Deconnexion,
+                Some(&id),
+                Some(&id),
+                serde_json::json!({}),
+            )
+            .await;
+        }
+        Ok(None) => {}
+        Err(e) => return indisponible(&e),
+    }
+    let mut rep = Redirect::to("/compte/connexion?deconnecte=1").into_response();
+    if let Ok(v) = HeaderValue::from_str(&entete_cookie(&etat, &entetes, "", 0)) {
+        rep.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    sans_cache(rep)
+}
+
+// ---------------------------------------------------------------------------
+// Signed-in space, outbox
+
+/// `GET /espace`.
+pub async fn espace(State(etat): State<Etat>, entetes: HeaderMap) -> Response {
+    let id = match session_courante(&etat, &entetes).await {
+        Ok(Some((_, id))) => id,
+        Ok(None) => return Redirect::to("/compte/connexion").into_response(),
+        Err(e) => return indisponible(&e),
+    };
+    let (utilisateur, acteur) = match (
+        etat.store().utilisateur(&id).await,
+        etat.store().acteur(&id).await,
+    ) {
+        (Ok(Some(u)), Ok(Some(a))) => (u, a),
+        (Ok(_), Ok(_)) => return Redirect::to("/compte/connexion").into_response(),
+        (Err(e), _) | (_, Err(e)) => return indisponible(&e),
+    };
+    let mut roles: Vec<String> = Vec::new();
+    for a in acteur.attributions_valides() {
+        let l = a.role.libelle().to_string();
+        if !roles.contains(&l) {
+            roles.push(l);
+        }
+    }
+    let nom = utilisateur.nom.unwrap_or(utilisateur.email);
+    sans_cache(rendre(
+        StatusCode::OK,
+        &PageEspace {
+            mise: mise("Mon espace"),
+            nom,
+            roles,
+        },
+    ))
+}
+
+fn date(d: DateTime<Utc>) -> String {
+    d.format("%d/%m/%Y %H:%M:%S UTC").to_string()
+}
+
+/// `GET /compte/boite-d-envoi` (only with `boite_d_envoi_visible`).
+pub async fn boite_d_envoi(State(etat): State<Etat>) -> Response {
+    if !etat.config().boite_d_envoi_visible {
+        return introuvable().await;
+    }
+    let messages = etat
+        .interne
+        .boite_d_envoi
+        .messages()
+        .into_iter()
+        .map(|m| LigneMessage {
+            date: date(m.cree_le),
+            destinataire: m.destinataire,
+            sujet: m.sujet,
+            corps: m.corps,
+            lien: m.lien,
+        })
+        .collect();
+    sans_cache(rendre(
+        StatusCode::OK,
+        &PageBoite {
+            mise: mise("Boîte d'envoi"),
+            messages,
+        },
+    ))
+}
