@@ -81,13 +81,9 @@ impl Jeton {
         maintenant: DateTime<Utc>,
         duree: Duration,
     ) -> Result<(String, Jeton), ErreurGeneration> {
-        let mut octets = [0u8; OCTETS_ALEATOIRES];
-        OsRng
-            .try_fill_bytes(&mut octets)
-            .map_err(|e| ErreurGeneration(e.to_string()))?;
-        let clair = Base64UrlUnpadded::encode_string(&octets);
+        let (clair, empreinte) = secret_aleatoire()?;
         let jeton = Jeton {
-            empreinte: Jeton::empreinte_de(&clair),
+            empreinte,
             but,
             // Saturating: an absurd duration must not panic the server.
             expire_le: maintenant.checked_add_signed(duree).unwrap_or(
@@ -106,6 +102,19 @@ impl Jeton {
     pub fn empreinte_de(clair: &str) -> String {
         hex::encode(Sha256::digest(clair.as_bytes()))
     }
+}
+
+/// A random secret (32 bytes from the OS, base64url without padding) and its
+/// SHA-256 hex: the clear form goes to the user once (a link, a session
+/// cookie), only the digest is stored.
+pub fn secret_aleatoire() -> Result<(String, String), ErreurGeneration> {
+    let mut octets = [0u8; OCTETS_ALEATOIRES];
+    OsRng
+        .try_fill_bytes(&mut octets)
+        .map_err(|e| ErreurGeneration(e.to_string()))?;
+    let clair = Base64UrlUnpadded::encode_string(&octets);
+    let empreinte = Jeton::empreinte_de(&clair);
+    Ok((clair, empreinte))
 }
 
 /// Checks `clair` against the stored token for purpose `but` and marks it

@@ -29,7 +29,7 @@ pub use acces::{
     RegionDuDepartement,
 };
 pub use freinage::{message_attente, Freinage, FENETRE_ECHECS, MAX_ECHECS_AVANT_BLOCAGE};
-pub use jeton::{consommer, ButJeton, ErreurGeneration, ErreurJeton, Jeton};
+pub use jeton::{consommer, secret_aleatoire, ButJeton, ErreurGeneration, ErreurJeton, Jeton};
 pub use journal::{ActionSensible, ActionSensibleInconnue, EntreeJournal};
 pub use mot_de_passe::{
     doit_etre_rehache, hacher_mot_de_passe, politique_mot_de_passe, verifier_mot_de_passe,

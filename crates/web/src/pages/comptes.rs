@@ -784,27 +784,20 @@ pub async fn se_connecter(
             true,
         );
     }
-    // A session token is a random secret like any single-use token: the
-    // same generator gives 32 bytes from the OS and its SHA-256.
-    let (clair, jeton) =
-        match Jeton::nouveau(ButJeton::VerificationEmail, maintenant, DUREE_SESSION) {
-            Ok(j) => j,
-            Err(e) => {
-                tracing::error!("jeton de session : {e}");
-                return erreur(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Erreur interne",
-                    "La session n'a pas pu être ouverte. Réessayez dans quelques minutes.",
-                );
-            }
-        };
+    let (clair, empreinte) = match maillage_comptes::secret_aleatoire() {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::error!("jeton de session : {e}");
+            return erreur(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Erreur interne",
+                "La session n'a pas pu être ouverte. Réessayez dans quelques minutes.",
+            );
+        }
+    };
+    let expire_le = maintenant + DUREE_SESSION;
     if let Err(e) = store
-        .creer_session(
-            &jeton.empreinte,
-            &utilisateur.id,
-            maintenant,
-            jeton.expire_le,
-        )
+        .creer_session(&empreinte, &utilisateur.id, maintenant, expire_le)
         .await
     {
         return indisponible(&e);
