@@ -237,6 +237,16 @@ pub enum StoreError {
     Corrupt { what: String, detail: String },
 }
 
+/// Calls the same method on whichever backend this store uses.
+macro_rules! par_base {
+    ($self:ident, $methode:ident($($arg:expr),*)) => {
+        match &$self.inner {
+            Inner::Sqlite(s) => s.$methode($($arg),*).await,
+            Inner::Postgres(s) => s.$methode($($arg),*).await,
+        }
+    };
+}
+
 impl Store {
     /// `sqlite://path` or `sqlite:path` (created if missing, WAL, foreign keys,
     /// busy timeout), `sqlite::memory:`, `postgres://…`/`postgresql://…`.
@@ -286,10 +296,7 @@ impl Store {
 
     /// `source_id → fingerprint` of every record of `source`.
     pub async fn fingerprints(&self, source: &str) -> Result<HashMap<String, String>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.fingerprints(source).await,
-            Inner::Postgres(s) => s.fingerprints(source).await,
-        }
+        par_base!(self, fingerprints(source))
     }
 
     /// One transaction: upsert `upserts`, delete `deletes` (ids) of `source`,
@@ -298,26 +305,17 @@ impl Store {
     /// [`StoreError::Conflict`].
     pub async fn apply_import(&self, change: &ImportChange) -> Result<(), StoreError> {
         commun::verifier_import(change)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.apply_import(change).await,
-            Inner::Postgres(s) => s.apply_import(change).await,
-        }
+        par_base!(self, apply_import(change))
     }
 
     /// Every source record, ordered by (source, id) in byte order.
     pub async fn source_records(&self) -> Result<Vec<SourceRecord>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.source_records().await,
-            Inner::Postgres(s) => s.source_records().await,
-        }
+        par_base!(self, source_records())
     }
 
     /// Every source with records or runs, ordered by name.
     pub async fn sources(&self) -> Result<Vec<SourceSummary>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.sources().await,
-            Inner::Postgres(s) => s.sources().await,
-        }
+        par_base!(self, sources())
     }
 
     /// One transaction: the published registry becomes exactly `lieux` (with
@@ -325,19 +323,13 @@ impl Store {
     /// [`StoreError::Conflict`] and changes nothing.
     pub async fn replace_registry(&self, lieux: &[PublishedLieu]) -> Result<(), StoreError> {
         commun::verifier_registre(lieux)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.replace_registry(lieux).await,
-            Inner::Postgres(s) => s.replace_registry(lieux).await,
-        }
+        par_base!(self, replace_registry(lieux))
     }
 
     /// The distinct départements of the source records (`None` when a
     /// record's département is unknown).
     pub async fn departements_des_sources(&self) -> Result<Vec<Option<String>>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.departements_des_sources().await,
-            Inner::Postgres(s) => s.departements_des_sources().await,
-        }
+        par_base!(self, departements_des_sources())
     }
 
     /// The source records of one département (`None`: of unknown
@@ -347,10 +339,7 @@ impl Store {
         &self,
         departement: Option<&str>,
     ) -> Result<Vec<SourceRecord>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.source_records_pour_regroupement(departement).await,
-            Inner::Postgres(s) => s.source_records_pour_regroupement(departement).await,
-        }
+        par_base!(self, source_records_pour_regroupement(departement))
     }
 
     /// The full source records for these (source, source_id) keys.
@@ -358,10 +347,7 @@ impl Store {
         &self,
         cles: &[(String, String)],
     ) -> Result<Vec<SourceRecord>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.source_records_par_cles(cles).await,
-            Inner::Postgres(s) => s.source_records_par_cles(cles).await,
-        }
+        par_base!(self, source_records_par_cles(cles))
     }
 
     /// Publishes the registry in one transaction: the merged places as
@@ -374,10 +360,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         commun::verifier_registre(fusionnes)?;
         commun::verifier_affectations(affectations, fusionnes)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.publish_groups(affectations, fusionnes).await,
-            Inner::Postgres(s) => s.publish_groups(affectations, fusionnes).await,
-        }
+        par_base!(self, publish_groups(affectations, fusionnes))
     }
 
     /// Starts replacing the published registry piece by piece, in one
@@ -396,35 +379,23 @@ impl Store {
         &self,
         filtre: &FiltreRegistre,
     ) -> Result<Vec<PublishedLieu>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.registry(filtre).await,
-            Inner::Postgres(s) => s.registry(filtre).await,
-        }
+        par_base!(self, registry(filtre))
     }
 
     pub async fn registry_count(&self) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.registry_count().await,
-            Inner::Postgres(s) => s.registry_count().await,
-        }
+        par_base!(self, registry_count())
     }
 
     /// One published place by id.
     pub async fn published(&self, id: &str) -> Result<Option<PublishedLieu>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.published(id).await,
-            Inner::Postgres(s) => s.published(id).await,
-        }
+        par_base!(self, published(id))
     }
 
     /// A number that changes whenever the published registry is replaced
     /// ([`Store::replace_registry`], [`Store::publish_groups`]): one
     /// single-row read, for servers that keep the registry in memory.
     pub async fn registry_version(&self) -> Result<i64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.registry_version().await,
-            Inner::Postgres(s) => s.registry_version().await,
-        }
+        par_base!(self, registry_version())
     }
 
     /// Stores an error report; returns its id. Texts longer than 5,000
@@ -440,27 +411,18 @@ impl Store {
 
     /// The open reports, oldest first, at most `limit`.
     pub async fn signalements_ouverts(&self, limit: u32) -> Result<Vec<Signalement>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.signalements_ouverts(limit).await,
-            Inner::Postgres(s) => s.signalements_ouverts(limit).await,
-        }
+        par_base!(self, signalements_ouverts(limit))
     }
 
     /// How many reports are open.
     pub async fn signalements_ouverts_count(&self) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.signalements_ouverts_count().await,
-            Inner::Postgres(s) => s.signalements_ouverts_count().await,
-        }
+        par_base!(self, signalements_ouverts_count())
     }
 
     /// Closes an open report and erases the reporter's e-mail. `false` when
     /// no open report has this id (unknown, or already closed).
     pub async fn fermer_signalement(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.fermer_signalement(id, at).await,
-            Inner::Postgres(s) => s.fermer_signalement(id, at).await,
-        }
+        par_base!(self, fermer_signalement(id, at))
     }
 
     /// Deletes the reports closed before `fermes_avant` (retention); returns
@@ -469,10 +431,7 @@ impl Store {
         &self,
         fermes_avant: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.purger_signalements(fermes_avant).await,
-            Inner::Postgres(s) => s.purger_signalements(fermes_avant).await,
-        }
+        par_base!(self, purger_signalements(fermes_avant))
     }
 
     /// Stores a validated record under a new id (returned) and journals
@@ -480,18 +439,12 @@ impl Store {
     /// Blank or over-long ids are [`StoreError::Invalid`].
     pub async fn enregistrer_activite(&self, n: &NouvelleActivite) -> Result<String, StoreError> {
         activites::verifier_nouvelle_activite(n)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.enregistrer_activite(n).await,
-            Inner::Postgres(s) => s.enregistrer_activite(n).await,
-        }
+        par_base!(self, enregistrer_activite(n))
     }
 
     /// One record by id; `None` when unknown or deleted.
     pub async fn activite(&self, id: &str) -> Result<Option<ActiviteEnregistree>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.activite(id, false).await,
-            Inner::Postgres(s) => s.activite(id, false).await,
-        }
+        par_base!(self, activite(id, false))
     }
 
     /// One record by id, deleted or not (for audits and exports).
@@ -499,10 +452,7 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<ActiviteEnregistree>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.activite(id, true).await,
-            Inner::Postgres(s) => s.activite(id, true).await,
-        }
+        par_base!(self, activite(id, true))
     }
 
     /// Replaces a record's content (and its département) and journals
@@ -543,29 +493,20 @@ impl Store {
         par: &str,
         le: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.supprimer_activite(id, par, le).await,
-            Inner::Postgres(s) => s.supprimer_activite(id, par, le).await,
-        }
+        par_base!(self, supprimer_activite(id, par, le))
     }
 
     /// The live records matching `filtre`, newest date first then by id,
     /// one page of them, with how many match in all.
     pub async fn activites(&self, filtre: &FiltreActivites) -> Result<PageActivites, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.activites(filtre).await,
-            Inner::Postgres(s) => s.activites(filtre).await,
-        }
+        par_base!(self, activites(filtre))
     }
 
     /// Adds an entry to the audit journal; returns its id. An empty action
     /// is [`StoreError::Invalid`].
     pub async fn journaliser(&self, e: &NouvelleEntreeJournal) -> Result<i64, StoreError> {
         activites::verifier_entree_journal(e)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.journaliser(e).await,
-            Inner::Postgres(s) => s.journaliser(e).await,
-        }
+        par_base!(self, journaliser(e))
     }
 
     /// At most `limite` journal entries, newest first (by id), only those
@@ -575,10 +516,7 @@ impl Store {
         limite: u32,
         avant_id: Option<i64>,
     ) -> Result<Vec<EntreeJournal>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.journal(limite, avant_id).await,
-            Inner::Postgres(s) => s.journal(limite, avant_id).await,
-        }
+        par_base!(self, journal(limite, avant_id))
     }
 
     // -----------------------------------------------------------------------
@@ -594,10 +532,7 @@ impl Store {
         filtre: &FiltreStatistiques,
     ) -> Result<Statistiques, StoreError> {
         statistiques::verifier_filtre(filtre)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.statistiques(filtre).await,
-            Inner::Postgres(s) => s.statistiques(filtre).await,
-        }
+        par_base!(self, statistiques(filtre))
     }
 
     // -----------------------------------------------------------------------
@@ -610,10 +545,7 @@ impl Store {
     /// [`StoreError::Invalid`].
     pub async fn creer_utilisateur(&self, n: &NouvelUtilisateur) -> Result<String, StoreError> {
         let n = comptes::verifier_nouvel_utilisateur(n)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.creer_utilisateur(&n).await,
-            Inner::Postgres(s) => s.creer_utilisateur(&n).await,
-        }
+        par_base!(self, creer_utilisateur(&n))
     }
 
     /// The account with this address, in any case and with surrounding
@@ -623,18 +555,12 @@ impl Store {
         email: &str,
     ) -> Result<Option<Utilisateur>, StoreError> {
         let email = normaliser_email(email);
-        match &self.inner {
-            Inner::Sqlite(s) => s.utilisateur_ou("email", &email).await,
-            Inner::Postgres(s) => s.utilisateur_ou("email", &email).await,
-        }
+        par_base!(self, utilisateur_ou("email", &email))
     }
 
     /// One account by id (deactivated accounts included).
     pub async fn utilisateur(&self, id: &str) -> Result<Option<Utilisateur>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.utilisateur_ou("id", id).await,
-            Inner::Postgres(s) => s.utilisateur_ou("id", id).await,
-        }
+        par_base!(self, utilisateur_ou("id", id))
     }
 
     /// Replaces the password hash (`phc`, a PHC string) and journals
@@ -665,10 +591,7 @@ impl Store {
                 ),
             });
         }
-        match &self.inner {
-            Inner::Sqlite(s) => s.changer_mot_de_passe(id, phc, action, par, le).await,
-            Inner::Postgres(s) => s.changer_mot_de_passe(id, phc, action, par, le).await,
-        }
+        par_base!(self, changer_mot_de_passe(id, phc, action, par, le))
     }
 
     /// Records that the account's address was verified at `le`.
@@ -678,10 +601,7 @@ impl Store {
         id: &str,
         le: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.marquer_email_verifie(id, le).await,
-            Inner::Postgres(s) => s.marquer_email_verifie(id, le).await,
-        }
+        par_base!(self, marquer_email_verifie(id, le))
     }
 
     /// Grants a role and journals `changement_role` by `par`, in one
@@ -698,10 +618,7 @@ impl Store {
         le: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         comptes::verifier_attribution("l'attribution d'un rôle", a)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.changer_attribution(id, a, true, par, le).await,
-            Inner::Postgres(s) => s.changer_attribution(id, a, true, par, le).await,
-        }
+        par_base!(self, changer_attribution(id, a, true, par, le))
     }
 
     /// Withdraws a grant (team links stay) and journals `changement_role`
@@ -714,19 +631,13 @@ impl Store {
         par: Option<&str>,
         le: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.changer_attribution(id, a, false, par, le).await,
-            Inner::Postgres(s) => s.changer_attribution(id, a, false, par, le).await,
-        }
+        par_base!(self, changer_attribution(id, a, false, par, le))
     }
 
     /// The account's grants ordered by role code then scope, a coordinator
     /// grant with every team link (ended ones included).
     pub async fn attributions(&self, id: &str) -> Result<Vec<Attribution>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.attributions(id).await,
-            Inner::Postgres(s) => s.attributions(id).await,
-        }
+        par_base!(self, attributions(id))
     }
 
     /// Adds a mediator to a coordinator's team from `debut` (inclusive).
@@ -738,10 +649,7 @@ impl Store {
         mediateur_id: &str,
         debut: NaiveDate,
     ) -> Result<(), StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.lier_equipe(coordinateur_id, mediateur_id, debut).await,
-            Inner::Postgres(s) => s.lier_equipe(coordinateur_id, mediateur_id, debut).await,
-        }
+        par_base!(self, lier_equipe(coordinateur_id, mediateur_id, debut))
     }
 
     /// Ends the open link on `fin` (exclusive: the mediator left that day).
@@ -753,19 +661,13 @@ impl Store {
         mediateur_id: &str,
         fin: NaiveDate,
     ) -> Result<(), StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.terminer_lien(coordinateur_id, mediateur_id, fin).await,
-            Inner::Postgres(s) => s.terminer_lien(coordinateur_id, mediateur_id, fin).await,
-        }
+        par_base!(self, terminer_lien(coordinateur_id, mediateur_id, fin))
     }
 
     /// A coordinator's team links, ended ones included, by mediator then
     /// start.
     pub async fn liens_equipe(&self, coordinateur_id: &str) -> Result<Vec<LienEquipe>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.liens_equipe(coordinateur_id).await,
-            Inner::Postgres(s) => s.liens_equipe(coordinateur_id).await,
-        }
+        par_base!(self, liens_equipe(coordinateur_id))
     }
 
     /// The signed-in user as the access rules see them; `None` for an
@@ -817,10 +719,7 @@ impl Store {
         empreinte: &str,
         maintenant: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.session(empreinte, maintenant).await,
-            Inner::Postgres(s) => s.session(empreinte, maintenant).await,
-        }
+        par_base!(self, session(empreinte, maintenant))
     }
 
     /// Records activity on a live session and sets its new expiry; `false`
@@ -831,27 +730,18 @@ impl Store {
         maintenant: DateTime<Utc>,
         expire_le: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.toucher_session(empreinte, maintenant, expire_le).await,
-            Inner::Postgres(s) => s.toucher_session(empreinte, maintenant, expire_le).await,
-        }
+        par_base!(self, toucher_session(empreinte, maintenant, expire_le))
     }
 
     /// Closes one session (sign-out); `false` when there was none.
     pub async fn supprimer_session(&self, empreinte: &str) -> Result<bool, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.supprimer_session(empreinte).await,
-            Inner::Postgres(s) => s.supprimer_session(empreinte).await,
-        }
+        par_base!(self, supprimer_session(empreinte))
     }
 
     /// Closes every session of an account (after a password reset);
     /// returns how many.
     pub async fn supprimer_sessions_de(&self, utilisateur_id: &str) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.supprimer_sessions_de(utilisateur_id).await,
-            Inner::Postgres(s) => s.supprimer_sessions_de(utilisateur_id).await,
-        }
+        par_base!(self, supprimer_sessions_de(utilisateur_id))
     }
 
     /// Deletes the sessions expired at `maintenant`; returns how many.
@@ -859,10 +749,7 @@ impl Store {
         &self,
         maintenant: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.purger_sessions_expirees(maintenant).await,
-            Inner::Postgres(s) => s.purger_sessions_expirees(maintenant).await,
-        }
+        par_base!(self, purger_sessions_expirees(maintenant))
     }
 
     /// Stores a token made by [`maillage_comptes::Jeton::nouveau`] (its
@@ -871,10 +758,7 @@ impl Store {
     /// a [`StoreError::Conflict`].
     pub async fn enregistrer_jeton(&self, j: &JetonEnregistre) -> Result<(), StoreError> {
         let j = comptes::verifier_jeton(j)?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.enregistrer_jeton(&j).await,
-            Inner::Postgres(s) => s.enregistrer_jeton(&j).await,
-        }
+        par_base!(self, enregistrer_jeton(&j))
     }
 
     /// Uses the token with this fingerprint for `but`: atomically marks it
@@ -888,10 +772,7 @@ impl Store {
         but: ButJeton,
         maintenant: DateTime<Utc>,
     ) -> Result<Result<JetonEnregistre, ErreurJeton>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.consommer_jeton(empreinte, but, maintenant).await,
-            Inner::Postgres(s) => s.consommer_jeton(empreinte, but, maintenant).await,
-        }
+        par_base!(self, consommer_jeton(empreinte, but, maintenant))
     }
 
     /// Deletes the tokens expired at `maintenant`, used or not; returns
@@ -900,18 +781,12 @@ impl Store {
         &self,
         maintenant: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.purger_jetons_expires(maintenant).await,
-            Inner::Postgres(s) => s.purger_jetons_expires(maintenant).await,
-        }
+        par_base!(self, purger_jetons_expires(maintenant))
     }
 
     /// The throttling state of a key (`"email:…"`, `"ip:…"`), if any.
     pub async fn freinage(&self, cle: &str) -> Result<Option<Freinage>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.freinage(cle).await,
-            Inner::Postgres(s) => s.freinage(cle).await,
-        }
+        par_base!(self, freinage(cle))
     }
 
     /// Stores (replaces) the throttling state of a key. Read, update with
@@ -929,37 +804,25 @@ impl Store {
             operation: OP,
             detail: e.to_string(),
         })?;
-        match &self.inner {
-            Inner::Sqlite(s) => s.enregistrer_freinage(cle, &etat, maintenant).await,
-            Inner::Postgres(s) => s.enregistrer_freinage(cle, &etat, maintenant).await,
-        }
+        par_base!(self, enregistrer_freinage(cle, &etat, maintenant))
     }
 
     /// Forgets a key's throttling state (after a successful login);
     /// `false` when there was none.
     pub async fn effacer_freinage(&self, cle: &str) -> Result<bool, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.effacer_freinage(cle).await,
-            Inner::Postgres(s) => s.effacer_freinage(cle).await,
-        }
+        par_base!(self, effacer_freinage(cle))
     }
 
     /// Deletes throttling states not changed since `modifies_avant` (a
     /// state quiet for [`maillage_comptes::FENETRE_ECHECS`] after its last
     /// block is reset anyway); returns how many.
     pub async fn purger_freinages(&self, modifies_avant: DateTime<Utc>) -> Result<u64, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.purger_freinages(modifies_avant).await,
-            Inner::Postgres(s) => s.purger_freinages(modifies_avant).await,
-        }
+        par_base!(self, purger_freinages(modifies_avant))
     }
 
     /// The last `limit` import runs, newest first.
     pub async fn import_runs(&self, limit: u32) -> Result<Vec<ImportRun>, StoreError> {
-        match &self.inner {
-            Inner::Sqlite(s) => s.import_runs(limit).await,
-            Inner::Postgres(s) => s.import_runs(limit).await,
-        }
+        par_base!(self, import_runs(limit))
     }
 }
 
