@@ -182,6 +182,25 @@ fn libelle_minutes(minutes: u64) -> String {
 
 /// The fields of a urlencoded form, last value winning. Values are not
 /// trimmed: spaces are part of a password.
+/// The gate of the account forms, before any database access: refused when
+/// posted from another site or when this address sent too many; else the
+/// form's fields.
+fn formulaire_recevable(
+    etat: &Etat,
+    connexion: &securite::Connexion,
+    entetes: &HeaderMap,
+    corps: &str,
+) -> Result<HashMap<String, String>, Box<Response>> {
+    if securite::inter_sites(&Method::POST, entetes) {
+        return Err(Box::new(refus_inter_sites()));
+    }
+    let ip = securite::adresse_client(etat, entetes, connexion.0);
+    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
+        return Err(Box::new(trop_de_formulaires(attente)));
+    }
+    Ok(champs(corps))
+}
+
 fn champs(corps: &str) -> HashMap<String, String> {
     form_urlencoded::parse(corps.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -409,14 +428,10 @@ pub async fn s_inscrire(
     entetes: HeaderMap,
     corps: String,
 ) -> Response {
-    if securite::inter_sites(&Method::POST, &entetes) {
-        return refus_inter_sites();
-    }
-    let ip = securite::adresse_client(&etat, &entetes, connexion.0);
-    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
-        return trop_de_formulaires(attente);
-    }
-    let c = champs(&corps);
+    let c = match formulaire_recevable(&etat, &connexion, &entetes, &corps) {
+        Ok(c) => c,
+        Err(refus) => return *refus,
+    };
     let email = normaliser_email(champ(&c, "email"));
     let nom = champ(&c, "nom").trim().to_string();
     let mdp = champ(&c, "mot_de_passe").to_string();
@@ -583,14 +598,10 @@ pub async fn renvoyer_verification(
     entetes: HeaderMap,
     corps: String,
 ) -> Response {
-    if securite::inter_sites(&Method::POST, &entetes) {
-        return refus_inter_sites();
-    }
-    let ip = securite::adresse_client(&etat, &entetes, connexion.0);
-    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
-        return trop_de_formulaires(attente);
-    }
-    let c = champs(&corps);
+    let c = match formulaire_recevable(&etat, &connexion, &entetes, &corps) {
+        Ok(c) => c,
+        Err(refus) => return *refus,
+    };
     let email = normaliser_email(champ(&c, "email"));
     if email_valide(&email) {
         match etat.store().utilisateur_par_email(&email).await {
@@ -688,14 +699,10 @@ pub async fn se_connecter(
     entetes: HeaderMap,
     corps: String,
 ) -> Response {
-    if securite::inter_sites(&Method::POST, &entetes) {
-        return refus_inter_sites();
-    }
-    let ip = securite::adresse_client(&etat, &entetes, connexion.0);
-    if let Err(attente) = etat.interne.limite_comptes.prendre(ip) {
-        return trop_de_formulaires(attente);
-    }
-    let c = champs(&corps);
+    let c = match formulaire_recevable(&etat, &connexion, &entetes, &corps) {
+        Ok(c) => c,
+        Err(refus) => return *refus,
+    };
     let email = normaliser_email(champ(&c, "email"));
     let mdp = champ(&c, "mot_de_passe").to_string();
     if email.is_empty() || mdp.is_empty() || email.chars().count() > EMAIL_MAX {
