@@ -464,6 +464,26 @@ async fn trouver_par(c: &Client, ou: Locator<'_>) -> Element {
     }
 }
 
+/// Opens the "Frais à la charge" facet (closed by default), ticks
+/// "Gratuit" and submits the filters.
+async fn filtrer_gratuit(c: &Client) {
+    trouver_xpath(
+        c,
+        "//details[summary[contains(., 'Frais à la charge')]]/summary",
+    )
+    .await
+    .click()
+    .await
+    .expect("open facet");
+    trouver(c, "input[name=frais_a_charge][value=Gratuit]")
+        .await
+        .click()
+        .await
+        .expect("free");
+    let rechercher = trouver(c, "form.filtres button[type=submit]").await;
+    cliquer_puis_attendre(c, rechercher).await;
+}
+
 async fn texte(c: &Client, css: &str) -> String {
     trouver(c, css).await.text().await.expect("text")
 }
@@ -1032,21 +1052,7 @@ async fn filtres_et_carte() {
             .await
             .expect("radius");
         // A facet closed by default: open it, tick a value.
-        trouver_xpath(
-            &c,
-            "//details[summary[contains(., 'Frais à la charge')]]/summary",
-        )
-        .await
-        .click()
-        .await
-        .expect("open facet");
-        trouver(&c, "input[name=frais_a_charge][value=Gratuit]")
-            .await
-            .click()
-            .await
-            .expect("free");
-        let rechercher = trouver(&c, "form.filtres button[type=submit]").await;
-        cliquer_puis_attendre(&c, rechercher).await;
+        filtrer_gratuit(&c).await;
 
         let url = url_courante(&c).await;
         assert!(
@@ -1695,21 +1701,7 @@ async fn integration_en_iframe() {
             Some("_blank".to_string())
         );
         // Filters work inside the frame and keep the territory.
-        trouver_xpath(
-            &c,
-            "//details[summary[contains(., 'Frais à la charge')]]/summary",
-        )
-        .await
-        .click()
-        .await
-        .expect("open facet");
-        trouver(&c, "input[name=frais_a_charge][value=Gratuit]")
-            .await
-            .click()
-            .await
-            .expect("free");
-        let rechercher = trouver(&c, "form.filtres button[type=submit]").await;
-        cliquer_puis_attendre(&c, rechercher).await;
+        filtrer_gratuit(&c).await;
         let dans_le_cadre = js(&c, "return location.href;").await;
         let dans_le_cadre = dans_le_cadre.as_str().unwrap_or_default();
         assert!(
