@@ -18,6 +18,7 @@
 pub mod api;
 pub mod bench;
 pub mod courriel;
+pub mod espace;
 mod etat;
 pub mod pages;
 pub mod parametres;

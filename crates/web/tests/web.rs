@@ -6,16 +6,15 @@
 //! `MAILLAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test cargo test -p maillage-web`
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use maillage_store::Store;
 use maillage_web::{routeur, Config, Etat};
-use serde_json::Value;
-use sqlx::{Connection, Executor};
 use std::path::Path;
 use std::time::Duration;
-use tower::ServiceExt;
+
+mod harnais;
+use harnais::*;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data");
 
@@ -56,83 +55,6 @@ async fn remplir(store: &Store) {
     maillage_registre::consolidation::consolider(store, &maillage_dedup::Options::default())
         .await
         .expect("consolidation");
-}
-
-/// Test configuration: a fixed clock (Tuesday 2025-03-11 10:00 in Paris),
-/// generous limits, no minimum fill time.
-fn config() -> Config {
-    Config {
-        delai_min_signalement: Duration::ZERO,
-        api_par_seconde: 10_000.0,
-        api_rafale: 10_000.0,
-        signalements_par_heure: 1_000,
-        horloge: Some(
-            chrono::DateTime::parse_from_rfc3339("2025-03-11T09:00:00Z")
-                .expect("date")
-                .with_timezone(&chrono::Utc),
-        ),
-        secret: b"secret de test".to_vec(),
-        boite_d_envoi_visible: true,
-        ..Config::default()
-    }
-}
-
-struct Reponse {
-    statut: StatusCode,
-    entetes: HeaderMap,
-    corps: Vec<u8>,
-}
-
-impl Reponse {
-    fn texte(&self) -> String {
-        String::from_utf8_lossy(&self.corps).into_owned()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.corps)
-            .unwrap_or_else(|e| panic!("JSON invalide ({e}) : {}", self.texte()))
-    }
-    fn entete(&self, nom: &str) -> String {
-        self.entetes
-            .get(nom)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-async fn envoyer(app: &Router, req: Request<Body>) -> Reponse {
-    let rep = app.clone().oneshot(req).await.expect("response");
-    let statut = rep.status();
-    let entetes = rep.headers().clone();
-    let corps = rep
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    Reponse {
-        statut,
-        entetes,
-        corps,
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Reponse {
-    envoyer(app, Request::get(uri).body(Body::empty()).expect("request")).await
-}
-
-async fn post(app: &Router, uri: &str, corps: &str, entetes: &[(&str, &str)]) -> Reponse {
-    let mut r =
-        Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    for (k, v) in entetes {
-        r = r.header(*k, *v);
-    }
-    envoyer(app, r.body(Body::from(corps.to_string())).expect("request")).await
-}
-
-fn encoder(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -1015,27 +937,6 @@ async fn rechargement(store: &Store) {
 // ---------------------------------------------------------------------------
 // Accounts
 
-fn formulaire(champs: &[(&str, &str)]) -> String {
-    champs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encoder(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-async fn get_avec_cookie(app: &Router, uri: &str, cookie: &str) -> Reponse {
-    envoyer(
-        app,
-        Request::get(uri)
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await
-}
-
-/// The outbox's messages to `email` whose subject contains `sujet`,
-/// newest first, as HTML chunks.
 async fn messages_a(app: &Router, email: &str, sujet: &str) -> Vec<String> {
     let r = get(app, "/compte/boite-d-envoi").await;
     assert_eq!(r.statut, StatusCode::OK);
@@ -1356,22 +1257,28 @@ async fn comptes(app: &Router, etat: &Etat, store: &Store) {
         "{}",
         r.texte()
     );
-    assert!(r.texte().contains("Aucun rôle"));
+    // Mediators sign themselves up: the role comes with the account.
+    assert!(r.texte().contains("Médiateur numérique"));
+    assert!(r
+        .texte()
+        .contains("/espace/activites/nouvelle?type=individuel"));
+    assert!(!r.texte().contains("Aucun rôle"));
+    assert!(!r.texte().contains("/espace/journal"));
     assert!(r.texte().contains("action=\"/compte/deconnexion\""));
     assert_eq!(r.entete("cache-control"), "no-store");
     une_seule_h1(&r.texte(), "/espace");
     store
         .attribuer(
             &u.id,
-            &maillage_comptes::Attribution::mediateur(),
+            &maillage_comptes::Attribution::administrateur(),
             None,
             maintenant,
         )
         .await
         .expect("role");
     let r = get_avec_cookie(app, "/espace", &cookie).await;
-    assert!(r.texte().contains("Médiateur numérique"));
-    assert!(!r.texte().contains("Aucun rôle"));
+    assert!(r.texte().contains("Administrateur"));
+    assert!(r.texte().contains("/espace/journal"));
     let r = get_avec_cookie(app, "/compte/connexion", &cookie).await;
     assert_eq!(r.statut, StatusCode::SEE_OTHER);
     assert_eq!(r.entete("location"), "/espace");
@@ -1555,51 +1462,18 @@ async fn comptes(app: &Router, etat: &Etat, store: &Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sur_sqlite() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!("sqlite://{}", dir.path().join("registre.db").display());
-    let store = Store::connect(&url).await.expect("SQLite store");
-    remplir(&store).await;
-    suite(store).await;
+    harnais::sur_sqlite(|store| async move {
+        remplir(&store).await;
+        suite(store).await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sur_postgres() {
-    let Ok(admin) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
-        if std::env::var("MAILLAGE_SKIP_POSTGRES").as_deref() == Ok("1") {
-            eprintln!("PostgreSQL ignoré (MAILLAGE_SKIP_POSTGRES=1)");
-            return;
-        }
-        panic!(
-            "définissez MAILLAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test \
-             (ou MAILLAGE_SKIP_POSTGRES=1 pour ne tester que SQLite)"
-        );
-    };
-    let base = format!("maillage_web_{:016x}", fastrand::u64(..));
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("connection");
-    conn.execute(format!("CREATE DATABASE {base}").as_str())
-        .await
-        .expect("CREATE DATABASE");
-    let url = match admin.split_once('?') {
-        Some((a, q)) => format!("{}/{base}?{q}", a.rsplit_once('/').map_or(a, |x| x.0)),
-        None => format!(
-            "{}/{base}",
-            admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0)
-        ),
-    };
-    let resultat = tokio::spawn(async move {
-        let store = Store::connect(&url).await.expect("PostgreSQL store");
+    harnais::sur_postgres(|store| async move {
         remplir(&store).await;
-        suite(store.clone()).await;
-        store.close().await;
+        suite(store).await;
     })
     .await;
-    let fin = conn
-        .execute(format!("DROP DATABASE IF EXISTS {base} WITH (FORCE)").as_str())
-        .await;
-    if let Err(e) = resultat {
-        std::panic::resume_unwind(e.into_panic());
-    }
-    fin.expect("DROP DATABASE");
 }

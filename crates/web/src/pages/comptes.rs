@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
-use maillage_comptes::{ActionSensible, ButJeton, ErreurJeton, Freinage, Jeton};
+use maillage_comptes::{ActionSensible, Attribution, ButJeton, ErreurJeton, Freinage, Jeton, Role};
 use maillage_store::{
     normaliser_email, JetonEnregistre, NouvelUtilisateur, NouvelleEntreeJournal, StoreError,
 };
@@ -60,6 +60,8 @@ impl PageInscription {
 #[template(path = "compte_connexion.html")]
 pub struct PageConnexion {
     pub mise: Mise,
+    /// Where to go once signed in (a local path), carried by the form.
+    pub suite: String,
     pub email: String,
     /// (title, text) of an error alert.
     pub erreur: Option<(String, String)>,
@@ -84,6 +86,11 @@ pub struct PageMessage {
 #[template(path = "espace.html")]
 pub struct PageEspace {
     pub mise: Mise,
+    pub mediateur: bool,
+    pub coordinateur: bool,
+    pub gestionnaire_structure: bool,
+    pub gestionnaire_territorial: bool,
+    pub administrateur: bool,
     pub nom: String,
     pub roles: Vec<String>,
 }
@@ -257,7 +264,7 @@ fn url_base(etat: &Etat, entetes: &HeaderMap) -> String {
     format!("{schema}://{hote}")
 }
 
-fn cookie<'a>(entetes: &'a HeaderMap, nom: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(entetes: &'a HeaderMap, nom: &str) -> Option<&'a str> {
     entetes
         .get_all(header::COOKIE)
         .iter()
@@ -493,6 +500,15 @@ pub async fn s_inscrire(
         .await;
     match cree {
         Ok(id) => {
+            // Mediators sign themselves up; every other role is granted
+            // by invitation or by an administrator.
+            if let Err(e) = etat
+                .store()
+                .attribuer(&id, &Attribution::mediateur(), None, maintenant)
+                .await
+            {
+                return indisponible(&e);
+            }
             if let Err(rep) = envoyer_verification(&etat, &entetes, &id, &email).await {
                 return rep;
             }
@@ -632,6 +648,7 @@ pub async fn renvoyer_verification(
 
 fn page_connexion(
     statut: StatusCode,
+    suite: &str,
     email: &str,
     erreur: Option<(&str, String)>,
     info: Option<&str>,
@@ -646,6 +663,7 @@ fn page_connexion(
         statut,
         &PageConnexion {
             mise: mise(titre),
+            suite: suite.to_string(),
             email: email.to_string(),
             erreur: erreur.map(|(t, m)| (t.to_string(), m)),
             info: info.map(str::to_string),
@@ -655,11 +673,12 @@ fn page_connexion(
 }
 
 /// « Trop de tentatives : réessayez dans N minutes. » (429).
-fn bloque(email: &str, attente: Duration) -> Response {
+fn bloque(suite: &str, email: &str, attente: Duration) -> Response {
     let secondes = attente.num_seconds().max(1);
     let minutes = u64::try_from(secondes).unwrap_or(1).div_ceil(60);
     let mut rep = page_connexion(
         StatusCode::TOO_MANY_REQUESTS,
+        suite,
         email,
         Some((
             "Connexion suspendue",
@@ -677,6 +696,21 @@ fn bloque(email: &str, attente: Duration) -> Response {
     rep
 }
 
+/// The page to go back to after signing in: a path of this site only
+/// (`/…` but not `//…`, which a browser takes for another host), else "".
+fn suite_locale(suite: &str) -> String {
+    let locale = suite.starts_with('/')
+        && !suite.starts_with("//")
+        && !suite.contains('\\')
+        && !suite.chars().any(char::is_control)
+        && suite.len() <= 2000;
+    if locale {
+        suite.to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// `GET /compte/connexion`.
 pub async fn connexion(
     State(etat): State<Etat>,
@@ -688,8 +722,11 @@ pub async fn connexion(
         Ok(None) => {}
         Err(e) => return indisponible(&e),
     }
-    let info = (q.as_deref() == Some("deconnecte=1")).then_some("Vous êtes déconnecté.");
-    page_connexion(StatusCode::OK, "", None, info, false)
+    let q = q.unwrap_or_default();
+    let requete = crate::espace::Champs::lire(&q);
+    let info = (requete.texte("deconnecte") == "1").then_some("Vous êtes déconnecté.");
+    let suite = suite_locale(requete.texte("suite"));
+    page_connexion(StatusCode::OK, &suite, "", None, info, false)
 }
 
 /// `POST /compte/connexion`.
@@ -705,9 +742,11 @@ pub async fn se_connecter(
     };
     let email = normaliser_email(champ(&c, "email"));
     let mdp = champ(&c, "mot_de_passe").to_string();
+    let suite = suite_locale(champ(&c, "suite"));
     if email.is_empty() || mdp.is_empty() || email.chars().count() > EMAIL_MAX {
         return page_connexion(
             StatusCode::BAD_REQUEST,
+            &suite,
             &email,
             Some((
                 "Connexion refusée",
@@ -727,7 +766,7 @@ pub async fn se_connecter(
         Err(e) => return indisponible(&e),
     };
     if let Err(attente) = freinage.verifier(maintenant) {
-        return bloque(&email, attente);
+        return bloque(&suite, &email, attente);
     }
     let utilisateur = match store.utilisateur_par_email(&email).await {
         Ok(u) => u.filter(|u| u.desactive_le.is_none()),
@@ -763,10 +802,11 @@ pub async fn se_connecter(
                 serde_json::json!({ "minutes": attente.num_minutes() }),
             )
             .await;
-            return bloque(&email, attente);
+            return bloque(&suite, &email, attente);
         }
         return page_connexion(
             StatusCode::UNAUTHORIZED,
+            &suite,
             &email,
             Some((
                 "Connexion refusée",
@@ -782,6 +822,7 @@ pub async fn se_connecter(
     if utilisateur.email_verifie_le.is_none() {
         return page_connexion(
             StatusCode::FORBIDDEN,
+            &suite,
             &email,
             Some((
                 "Adresse e-mail non confirmée",
@@ -817,7 +858,7 @@ pub async fn se_connecter(
         serde_json::json!({}),
     )
     .await;
-    let mut rep = Redirect::to("/espace").into_response();
+    let mut rep = Redirect::to(if suite.is_empty() { "/espace" } else { &suite }).into_response();
     let valeur = entete_cookie(&etat, &entetes, &clair, DUREE_SESSION.num_seconds());
     if let Ok(v) = HeaderValue::from_str(&valeur) {
         rep.headers_mut().insert(header::SET_COOKIE, v);
@@ -857,21 +898,10 @@ pub async fn se_deconnecter(State(etat): State<Etat>, entetes: HeaderMap) -> Res
 // ---------------------------------------------------------------------------
 // Signed-in space, outbox
 
-/// `GET /espace`.
-pub async fn espace(State(etat): State<Etat>, entetes: HeaderMap) -> Response {
-    let id = match session_courante(&etat, &entetes).await {
-        Ok(Some((_, id))) => id,
-        Ok(None) => return Redirect::to("/compte/connexion").into_response(),
-        Err(e) => return indisponible(&e),
-    };
-    let (utilisateur, acteur) = match (
-        etat.store().utilisateur(&id).await,
-        etat.store().acteur(&id).await,
-    ) {
-        (Ok(Some(u)), Ok(Some(a))) => (u, a),
-        (Ok(_), Ok(_)) => return Redirect::to("/compte/connexion").into_response(),
-        (Err(e), _) | (_, Err(e)) => return indisponible(&e),
-    };
+/// `GET /espace`: the workspace's home, with the tools of each of the
+/// user's roles.
+pub async fn espace(connecte: crate::espace::Connecte) -> Response {
+    let acteur = &connecte.acteur;
     let mut roles: Vec<String> = Vec::new();
     for a in acteur.attributions_valides() {
         let l = a.role.libelle().to_string();
@@ -879,13 +909,17 @@ pub async fn espace(State(etat): State<Etat>, entetes: HeaderMap) -> Response {
             roles.push(l);
         }
     }
-    let nom = utilisateur.nom.unwrap_or(utilisateur.email);
     sans_cache(rendre(
         StatusCode::OK,
         &PageEspace {
-            mise: mise("Mon espace"),
-            nom,
+            mise: crate::espace::mise("Mon espace"),
+            nom: connecte.nom().to_string(),
             roles,
+            mediateur: acteur.a_le_role(Role::Mediateur),
+            coordinateur: acteur.a_le_role(Role::Coordinateur),
+            gestionnaire_structure: acteur.a_le_role(Role::GestionnaireStructure),
+            gestionnaire_territorial: acteur.a_le_role(Role::GestionnaireTerritorial),
+            administrateur: acteur.a_le_role(Role::Administrateur),
         },
     ))
 }
