@@ -369,6 +369,18 @@ pub(crate) const COLONNES_JETON: &str =
 /// [`crate::activites::operations_activites`]). SQL uses `$N`
 /// placeholders, which both backends accept; timestamps compare correctly
 /// on both (TIMESTAMPTZ, or RFC 3339 text in UTC).
+/// `s` with LIKE's wildcards escaped by `\`, for `LIKE … ESCAPE '\'`.
+pub(crate) fn echapper_like(s: &str) -> String {
+    let mut e = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            e.push('\\');
+        }
+        e.push(c);
+    }
+    e
+}
+
 macro_rules! operations_comptes {
     ($store:ident, $db:ty) => {
         impl $store {
@@ -435,6 +447,39 @@ macro_rules! operations_comptes {
                 Self::ecrire_journal(&mut *tx, &entree).await?;
                 tx.commit().await.map_err($crate::commun::erreur_db(OP))?;
                 Ok(id)
+            }
+
+            pub(crate) async fn utilisateurs(
+                &self,
+                recherche: &str,
+                limite: u32,
+                decalage: u64,
+            ) -> Result<(Vec<$crate::Utilisateur>, u64), $crate::StoreError> {
+                const OP: &str = "la liste des comptes";
+                let motif = format!("%{}%", $crate::comptes::echapper_like(&recherche.to_lowercase()));
+                let condition = "(email LIKE $1 ESCAPE '\\' OR LOWER(COALESCE(nom, '')) LIKE $1 ESCAPE '\\')";
+                let total: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM utilisateurs WHERE {condition}"
+                ))
+                .bind(&motif)
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let rows = sqlx::query(&format!(
+                    "SELECT {} FROM utilisateurs WHERE {condition} ORDER BY email LIMIT $2 OFFSET $3",
+                    $crate::comptes::COLONNES_UTILISATEUR
+                ))
+                .bind(&motif)
+                .bind(i64::from(limite))
+                .bind(i64::try_from(decalage).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let liste = rows
+                    .iter()
+                    .map(Self::lire_utilisateur)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((liste, u64::try_from(total).unwrap_or(0)))
             }
 
             pub(crate) async fn utilisateur_ou(

@@ -563,6 +563,22 @@ impl Store {
         par_base!(self, utilisateur_ou("id", id))
     }
 
+    /// Accounts whose address or name contains `recherche` (any case;
+    /// "" lists all), by address, `limite` of them after `decalage`, with
+    /// how many match in all.
+    pub async fn utilisateurs(
+        &self,
+        recherche: &str,
+        limite: u32,
+        decalage: u64,
+    ) -> Result<(Vec<Utilisateur>, u64), StoreError> {
+        let recherche = recherche.trim();
+        par_base!(
+            self,
+            utilisateurs(recherche, limite.clamp(1, 500), decalage)
+        )
+    }
+
     /// Replaces the password hash (`phc`, a PHC string) and journals
     /// `action` by `par`, in one transaction. `action` is
     /// [`ActionSensible::ChangementMotDePasse`] (signed in) or

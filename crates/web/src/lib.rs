@@ -121,9 +121,19 @@ pub fn routeur(etat: Etat) -> Router {
             get(pages::comptes::connexion).post(pages::comptes::se_connecter),
         )
         .route("/compte/deconnexion", post(pages::comptes::se_deconnecter))
+        .route(
+            "/compte/mot-de-passe-oublie",
+            get(pages::comptes::mot_de_passe_oublie)
+                .post(pages::comptes::demander_reinitialisation),
+        )
+        .route(
+            "/compte/reinitialisation",
+            get(pages::comptes::reinitialisation).post(pages::comptes::reinitialiser),
+        )
         .route("/compte/boite-d-envoi", get(pages::comptes::boite_d_envoi))
         .route("/espace", get(pages::comptes::espace))
-        .route("/static/{*chemin}", get(statique::servir));
+        .route("/static/{*chemin}", get(statique::servir))
+        .merge(espace::administration::routes());
 
     Router::new()
         .merge(pages)

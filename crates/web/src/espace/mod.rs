@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! espace/mod.rs        Connecte (the signed-in user, from the session cookie),
-//!                      autorisation, form gate (cross-site refusal)
+//!                      autorisation, form gate (cross-site refusal), journal
+//! administration.rs    audit journal, accounts and roles, a coordinator's team
 //! ```
 //!
 //! Every handler takes a [`Connecte`]: no session means a redirect to the
@@ -20,9 +21,12 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use maillage_comptes::{autoriser, Acteur, Action, Cible, Jeton, Refus};
+use maillage_comptes::{autoriser, Acteur, Action, ActionSensible, Cible, Jeton, Refus};
+use maillage_store::NouvelleEntreeJournal;
 use maillage_store::{StoreError, Utilisateur};
 use std::collections::HashMap;
+
+pub mod administration;
 
 /// The signed-in user of a request: a live session, an active account, and
 /// the grants the access rules need.
@@ -227,5 +231,33 @@ impl Champs {
 
     pub fn contient(&self, nom: &str) -> bool {
         self.0.contains_key(nom)
+    }
+}
+
+/// Today in metropolitan France: the date a mediator means by "today".
+pub fn aujourdhui(etat: &Etat) -> chrono::NaiveDate {
+    maillage_orientation::Fuseau::Paris
+        .heure_locale(etat.maintenant())
+        .date()
+}
+
+/// Adds an entry to the audit journal. A journal failure must not lock
+/// people out of their work: it is logged loudly instead.
+pub async fn journaliser(
+    etat: &Etat,
+    action: ActionSensible,
+    acteur: Option<&str>,
+    cible: Option<&str>,
+    details: serde_json::Value,
+) {
+    let e = NouvelleEntreeJournal {
+        quand: etat.maintenant(),
+        acteur_id: acteur.map(str::to_string),
+        action: action.code().to_string(),
+        cible: cible.map(str::to_string),
+        details,
+    };
+    if let Err(e) = etat.store().journaliser(&e).await {
+        tracing::error!("journal ({}) : {e}", action.code());
     }
 }

@@ -17,9 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use maillage_comptes::{ActionSensible, Attribution, ButJeton, ErreurJeton, Freinage, Jeton, Role};
-use maillage_store::{
-    normaliser_email, JetonEnregistre, NouvelUtilisateur, NouvelleEntreeJournal, StoreError,
-};
+use maillage_store::{normaliser_email, JetonEnregistre, NouvelUtilisateur, StoreError};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -300,25 +298,7 @@ async fn session_courante(
         .map(|s| (empreinte, s.utilisateur_id)))
 }
 
-async fn journaliser(
-    etat: &Etat,
-    action: ActionSensible,
-    acteur: Option<&str>,
-    cible: Option<&str>,
-    details: serde_json::Value,
-) {
-    let e = NouvelleEntreeJournal {
-        quand: etat.maintenant(),
-        acteur_id: acteur.map(str::to_string),
-        action: action.code().to_string(),
-        cible: cible.map(str::to_string),
-        details,
-    };
-    // A journal failure must not lock people out; it is logged loudly.
-    if let Err(e) = etat.store().journaliser(&e).await {
-        tracing::error!("journal ({}) : {e}", action.code());
-    }
-}
+use crate::espace::journaliser;
 
 async fn hacher(mdp: String) -> Option<String> {
     match tokio::task::spawn_blocking(move || maillage_comptes::hacher_mot_de_passe(&mdp)).await {
@@ -640,6 +620,280 @@ pub async fn renvoyer_verification(
             "Le lien est valable 48 heures ; les liens envoyés avant restent valables jusqu'à leur expiration.".to_string(),
         ],
         Some(("/compte/connexion", "Aller à la page de connexion")),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Password reset
+
+#[derive(Template)]
+#[template(path = "compte_oubli.html")]
+pub struct PageOubli {
+    pub mise: Mise,
+    pub email: String,
+    pub erreur: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "compte_reinitialisation.html")]
+pub struct PageReinitialisation {
+    pub mise: Mise,
+    /// The clear token of the e-mailed link, carried to the POST.
+    pub jeton: String,
+    pub erreurs_mdp: Vec<String>,
+    pub erreurs_confirmation: Vec<String>,
+}
+
+/// `GET /compte/mot-de-passe-oublie`.
+pub async fn mot_de_passe_oublie() -> Response {
+    sans_cache(rendre(
+        StatusCode::OK,
+        &PageOubli {
+            mise: mise("Mot de passe oublié"),
+            email: String::new(),
+            erreur: None,
+        },
+    ))
+}
+
+/// `POST /compte/mot-de-passe-oublie`: sends a reset link when the address
+/// has an active account; the answer is the same either way.
+pub async fn demander_reinitialisation(
+    State(etat): State<Etat>,
+    connexion: securite::Connexion,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    let c = match formulaire_recevable(&etat, &connexion, &entetes, &corps) {
+        Ok(c) => c,
+        Err(refus) => return *refus,
+    };
+    let email = normaliser_email(champ(&c, "email"));
+    if !email_valide(&email) {
+        return sans_cache(rendre(
+            StatusCode::BAD_REQUEST,
+            &PageOubli {
+                mise: mise("Erreur : mot de passe oublié"),
+                email,
+                erreur: Some(
+                    "Indiquez une adresse e-mail valide, de la forme nom@exemple.fr.".to_string(),
+                ),
+            },
+        ));
+    }
+    let maintenant = etat.maintenant();
+    match etat.store().utilisateur_par_email(&email).await {
+        Ok(Some(u)) if u.desactive_le.is_none() => {
+            let but = ButJeton::ReinitialisationMotDePasse;
+            let (clair, jeton) = match Jeton::nouveau(but, maintenant, but.duree_par_defaut()) {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::error!("jeton de réinitialisation : {e}");
+                    return erreur(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Erreur interne",
+                        "Le lien n'a pas pu être créé. Réessayez dans quelques minutes.",
+                    );
+                }
+            };
+            if let Err(e) = etat
+                .store()
+                .enregistrer_jeton(&JetonEnregistre {
+                    jeton,
+                    utilisateur_id: Some(u.id.clone()),
+                    email: None,
+                    cree_le: maintenant,
+                })
+                .await
+            {
+                return indisponible(&e);
+            }
+            let lien = format!(
+                "{}/compte/reinitialisation?jeton={clair}",
+                url_base(&etat, &entetes)
+            );
+            etat.interne.boite_d_envoi.envoyer(Message {
+                destinataire: u.email.clone(),
+                sujet: "Maillage : choisir un nouveau mot de passe".to_string(),
+                corps: format!(
+                    "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien dans l'heure :\n{lien}\n\n\
+                     Le lien ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message : \
+                     votre mot de passe actuel reste valable."
+                ),
+                lien: Some(lien),
+                cree_le: maintenant,
+            });
+            journaliser(
+                &etat,
+                ActionSensible::DemandeReinitialisationMotDePasse,
+                None,
+                Some(&u.id),
+                serde_json::json!({}),
+            )
+            .await;
+        }
+        Ok(_) => {}
+        Err(e) => return indisponible(&e),
+    }
+    // Same answer whatever the address: it must not tell who has an account.
+    message(
+        StatusCode::OK,
+        "Vérifiez votre boîte aux lettres",
+        "succes",
+        vec![
+            format!("Si un compte existe pour {email}, un lien pour choisir un nouveau mot de passe vient d'y être envoyé."),
+            "Le lien est valable une heure et ne sert qu'une fois. Pensez à regarder dans les courriers indésirables.".to_string(),
+        ],
+        Some(("/compte/connexion", "Aller à la page de connexion")),
+    )
+}
+
+fn page_reinitialisation(
+    statut: StatusCode,
+    jeton: &str,
+    erreurs_mdp: Vec<String>,
+    erreurs_confirmation: Vec<String>,
+) -> Response {
+    let titre = if erreurs_mdp.is_empty() && erreurs_confirmation.is_empty() {
+        "Choisir un nouveau mot de passe"
+    } else {
+        "Erreur : choisir un nouveau mot de passe"
+    };
+    sans_cache(rendre(
+        statut,
+        &PageReinitialisation {
+            mise: mise(titre),
+            jeton: jeton.to_string(),
+            erreurs_mdp,
+            erreurs_confirmation,
+        },
+    ))
+}
+
+/// `GET /compte/reinitialisation?jeton=…`: the form. The token is only
+/// used by the POST, so a mail scanner opening the link does not burn it.
+pub async fn reinitialisation(axum::extract::RawQuery(q): axum::extract::RawQuery) -> Response {
+    let clair = champs(q.as_deref().unwrap_or_default())
+        .remove("jeton")
+        .unwrap_or_default();
+    let clair = clair.trim();
+    if clair.is_empty() {
+        return reinitialisation_refusee(ErreurJeton::Inconnu);
+    }
+    page_reinitialisation(StatusCode::OK, clair, Vec::new(), Vec::new())
+}
+
+fn reinitialisation_refusee(e: ErreurJeton) -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        "Lien de réinitialisation refusé",
+        "erreur",
+        vec![
+            e.to_string(),
+            "Demandez un nouveau lien : il est valable une heure et ne sert qu'une fois."
+                .to_string(),
+        ],
+        Some(("/compte/mot-de-passe-oublie", "Demander un nouveau lien")),
+    )
+}
+
+/// `POST /compte/reinitialisation`: checks the new password first (a typo
+/// must not burn the link), then consumes the token, replaces the hash,
+/// closes every session of the account and lifts the sign-in throttle.
+pub async fn reinitialiser(
+    State(etat): State<Etat>,
+    connexion: securite::Connexion,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    let c = match formulaire_recevable(&etat, &connexion, &entetes, &corps) {
+        Ok(c) => c,
+        Err(refus) => return *refus,
+    };
+    let clair = champ(&c, "jeton").trim().to_string();
+    if clair.is_empty() {
+        return reinitialisation_refusee(ErreurJeton::Inconnu);
+    }
+    let mdp = champ(&c, "mot_de_passe").to_string();
+    let confirmation = champ(&c, "confirmation");
+    let mut erreurs_mdp = Vec::new();
+    if let Err(e) = maillage_comptes::politique_mot_de_passe(&mdp, "") {
+        erreurs_mdp = e;
+    }
+    let mut erreurs_confirmation = Vec::new();
+    if confirmation != mdp {
+        erreurs_confirmation.push("Les deux mots de passe ne sont pas identiques.".to_string());
+    }
+    if !erreurs_mdp.is_empty() || !erreurs_confirmation.is_empty() {
+        return page_reinitialisation(
+            StatusCode::BAD_REQUEST,
+            &clair,
+            erreurs_mdp,
+            erreurs_confirmation,
+        );
+    }
+    let maintenant = etat.maintenant();
+    let store = etat.store();
+    let jeton = match store
+        .consommer_jeton(
+            &Jeton::empreinte_de(&clair),
+            ButJeton::ReinitialisationMotDePasse,
+            maintenant,
+        )
+        .await
+    {
+        Ok(Ok(j)) => j,
+        Ok(Err(e)) => return reinitialisation_refusee(e),
+        Err(e) => return indisponible(&e),
+    };
+    let Some(id) = jeton.utilisateur_id else {
+        return reinitialisation_refusee(ErreurJeton::MauvaisBut);
+    };
+    let utilisateur = match store.utilisateur(&id).await {
+        Ok(Some(u)) if u.desactive_le.is_none() => u,
+        Ok(_) => return reinitialisation_refusee(ErreurJeton::Inconnu),
+        Err(e) => return indisponible(&e),
+    };
+    // The address may not be in the password now that we know it.
+    if let Err(e) = maillage_comptes::politique_mot_de_passe(&mdp, &utilisateur.email) {
+        return page_reinitialisation(StatusCode::BAD_REQUEST, &clair, e, Vec::new());
+    }
+    let Some(phc) = hacher(mdp).await else {
+        return erreur(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erreur interne",
+            "Le mot de passe n'a pas pu être changé. Demandez un nouveau lien dans quelques minutes.",
+        );
+    };
+    let changement = store
+        .changer_mot_de_passe(
+            &id,
+            &phc,
+            ActionSensible::ReinitialisationMotDePasse,
+            Some(&id),
+            maintenant,
+        )
+        .await;
+    if let Err(e) = changement {
+        return indisponible(&e);
+    }
+    // Whoever knew the old password loses their sessions; the owner, who
+    // just proved control of the address, may sign in at once.
+    if let Err(e) = store.supprimer_sessions_de(&id).await {
+        return indisponible(&e);
+    }
+    if let Err(e) = store
+        .effacer_freinage(&format!("email:{}", utilisateur.email))
+        .await
+    {
+        tracing::error!("freinage : {e}");
+    }
+    message(
+        StatusCode::OK,
+        "Mot de passe changé",
+        "succes",
+        vec!["Votre nouveau mot de passe est enregistré. Les sessions ouvertes avec l'ancien ont été fermées.".to_string()],
+        Some(("/compte/connexion", "Se connecter")),
     )
 }
 
