@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench_recherche;
+mod compte;
 
 // Imports and consolidation allocate millions of small strings: mimalloc is
 // markedly faster than the system allocator on this workload.
@@ -121,6 +122,11 @@ enum Commande {
     },
     /// Liste les sources du registre et leurs derniers imports.
     Sources,
+    /// Comptes de l'espace des médiateurs et agents (le premier administrateur, notamment).
+    Compte {
+        #[command(subcommand)]
+        action: compte::ActionCompte,
+    },
     /// Construit le registre de démonstration à partir des données fournies, affiche le rapport, écrit l'export, puis ouvre le site.
     Demo {
         /// Dossier des données (par défaut : data/ du dépôt).
@@ -438,6 +444,10 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        Commande::Compte { action } => {
+            let store = ouvrir(&cli.database_url).await?;
+            compte::executer(&store, action).await?;
         }
         Commande::Sources => {
             let store = ouvrir(&cli.database_url).await?;

@@ -252,3 +252,104 @@ fn serve_prints_its_address_then_answers() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// `maillage compte`: the first administrator, then a role on a
+/// département; bad options and weak passwords are refused in French.
+#[test]
+fn comptes_en_ligne_de_commande() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = sqlite(dir.path());
+    let avec_mdp = |mdp: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_maillage"))
+            .env("DATABASE_URL", &db)
+            .env("MAILLAGE_MOT_DE_PASSE", mdp)
+            .env_remove("RUST_LOG")
+            .args(args)
+            .output()
+            .expect("run maillage")
+    };
+    let creer = [
+        "compte",
+        "creer",
+        "--email",
+        "Admin@Exemple.fr",
+        "--nom",
+        "Admin",
+        "--role",
+        "administrateur",
+    ];
+    let out = avec_mdp("court", &creer);
+    assert!(!out.status.success());
+    assert!(
+        texte(&out.stderr).contains("mot de passe refusé"),
+        "{}",
+        texte(&out.stderr)
+    );
+    let out = avec_mdp("une longue phrase secrète", &creer);
+    assert!(out.status.success(), "{}", texte(&out.stderr));
+    assert!(texte(&out.stdout).contains("Compte créé : admin@exemple.fr"));
+    assert!(texte(&out.stdout).contains("Administrateur"));
+    // Same address again: refused.
+    let out = avec_mdp("une longue phrase secrète", &creer);
+    assert!(!out.status.success());
+    assert!(
+        texte(&out.stderr).contains("existe déjà"),
+        "{}",
+        texte(&out.stderr)
+    );
+    // A territorial manager needs exactly one scope.
+    let out = maillage(
+        &db,
+        &[
+            "compte",
+            "attribuer",
+            "--email",
+            "admin@exemple.fr",
+            "--role",
+            "gestionnaire_territorial",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(texte(&out.stderr).contains("--departement CODE ou --region CODE"));
+    let out = maillage(
+        &db,
+        &[
+            "compte",
+            "attribuer",
+            "--email",
+            "admin@exemple.fr",
+            "--role",
+            "gestionnaire_territorial",
+            "--departement",
+            "33",
+        ],
+    );
+    assert!(out.status.success(), "{}", texte(&out.stderr));
+    assert!(texte(&out.stdout).contains("Gestionnaire territorial attribué"));
+    let out = maillage(
+        &db,
+        &[
+            "compte",
+            "attribuer",
+            "--email",
+            "personne@exemple.fr",
+            "--role",
+            "mediateur",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(texte(&out.stderr).contains("aucun compte"));
+    let out = maillage(
+        &db,
+        &[
+            "compte",
+            "attribuer",
+            "--email",
+            "admin@exemple.fr",
+            "--role",
+            "chef",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(texte(&out.stderr).contains("rôle inconnu"));
+}
