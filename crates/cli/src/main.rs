@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 mod bench_recherche;
 mod compte;
+mod demo_espace;
 
 // Imports and consolidation allocate millions of small strings: mimalloc is
 // markedly faster than the system allocator on this workload.
@@ -521,10 +522,27 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             for (chemin, n) in &r.fichiers_ecrits {
                 println!("  écrit : {} ({n})", chemin.display());
             }
+            let aujourdhui = maillage_orientation::Fuseau::Paris
+                .heure_locale(chrono::Utc::now())
+                .date();
+            let espace = demo_espace::peupler(&store, referentiel, aujourdhui).await?;
+            if espace.comptes > 0 {
+                println!(
+                    "\nEspace des médiateurs : {} comptes et {} activités de démonstration créés.",
+                    espace.comptes, espace.activites
+                );
+            }
+            println!(
+                "\nComptes de démonstration (mot de passe : « {} ») :",
+                demo_espace::MOT_DE_PASSE_DEMO
+            );
+            for (email, nom, role) in demo_espace::COMPTES_DEMO {
+                println!("  {email:<32} {nom}, {role}");
+            }
             if !sans_serveur {
                 store.close().await;
                 println!();
-                println!("Espace des médiateurs : créez un compte à /compte/inscription ; sans serveur de courriel, le lien de confirmation est dans /compte/boite-d-envoi.");
+                println!("Espace des médiateurs : /compte/connexion avec un compte ci-dessus, ou créez le vôtre à /compte/inscription ; sans serveur de courriel, le lien de confirmation est dans /compte/boite-d-envoi.");
                 maillage_web::servir(options).await?;
             }
         }

@@ -160,6 +160,19 @@ fn demo_builds_the_registry_from_every_provided_source() {
     }
     let n = csv::Reader::from_reader(csv.as_slice()).records().count();
     assert!(n > 2000, "{n} places published");
+    // The workspace's demo accounts and a year of activity, made once.
+    assert!(stdout.contains("5 comptes et"), "{stdout}");
+    assert!(stdout.contains("camille@demo.maillage.fr"));
+    let activites: usize = stdout
+        .split("5 comptes et ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("count of demo activities");
+    assert!(activites > 300, "{activites}");
+    let (encore, _) = demo(&sqlite(dir.path()), dir.path());
+    assert!(!encore.contains("comptes et"), "{encore}");
+    assert!(encore.contains("camille@demo.maillage.fr"));
 }
 
 /// The same demo on PostgreSQL gives the same registry as on SQLite.
@@ -191,9 +204,17 @@ fn demo_on_postgresql_matches_sqlite() {
     std::fs::create_dir_all(&pg_dir).expect("dir");
     std::fs::create_dir_all(&lite_dir).expect("dir");
     let resultat = std::panic::catch_unwind(|| {
-        let (_, pg) = demo(&url, &pg_dir);
-        let (_, lite) = demo(&sqlite(&lite_dir), &lite_dir);
+        let (sortie_pg, pg) = demo(&url, &pg_dir);
+        let (sortie_lite, lite) = demo(&sqlite(&lite_dir), &lite_dir);
         assert_eq!(texte(&pg), texte(&lite));
+        // Same demo activity on both (fixed seed).
+        let ligne = |s: &str| {
+            s.lines()
+                .find(|l| l.contains("comptes et"))
+                .map(str::to_string)
+        };
+        assert!(ligne(&sortie_pg).is_some(), "{sortie_pg}");
+        assert_eq!(ligne(&sortie_pg), ligne(&sortie_lite));
     });
     psql(&format!("DROP DATABASE IF EXISTS {nom} WITH (FORCE)"));
     if let Err(e) = resultat {
