@@ -15,6 +15,8 @@ use std::process::ExitCode;
 mod bench_recherche;
 mod compte;
 mod demo_espace;
+#[allow(dead_code)]
+mod synthese_activites;
 
 // Imports and consolidation allocate millions of small strings: mimalloc is
 // markedly faster than the system allocator on this workload.
