@@ -198,6 +198,21 @@ pub(crate) fn but_du_code(code: &str) -> Result<ButJeton, StoreError> {
         })
 }
 
+/// An invitation waiting for its answer (see [`crate::Store::invitation`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The invited address (trimmed, lower-cased).
+    pub email: String,
+    /// What accepting grants.
+    pub attribution: Attribution,
+    /// Who invited (`None`: the account was since deleted, or the system).
+    pub invite_par: Option<String>,
+    /// The coordinator whose team the invited mediator joins.
+    pub equipe_de: Option<String>,
+    pub expire_le: DateTime<Utc>,
+    pub utilise_le: Option<DateTime<Utc>>,
+}
+
 /// The `perimetre` and `perimetre_code` columns of a grant's scope.
 pub(crate) fn colonnes_perimetre(p: &PerimetreAttribution) -> (&'static str, &str) {
     match p {
@@ -870,6 +885,87 @@ macro_rules! operations_comptes {
                 .await
                 .map_err($crate::comptes::erreur_compte(OP, compte))?;
                 Ok(())
+            }
+
+            pub(crate) async fn enregistrer_invitation(
+                &self,
+                j: &$crate::JetonEnregistre,
+                attribution: &maillage_comptes::Attribution,
+                invite_par: Option<&str>,
+                equipe_de: Option<&str>,
+            ) -> Result<(), $crate::StoreError> {
+                const OP: &str = "l'enregistrement d'une invitation";
+                let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
+                sqlx::query(
+                    "INSERT INTO jetons (empreinte, but, utilisateur_id, email, cree_le, \
+                     expire_le, utilise_le) VALUES ($1, $2, NULL, $3, $4, $5, NULL)",
+                )
+                .bind(&j.jeton.empreinte)
+                .bind(j.jeton.but.code())
+                .bind(&j.email)
+                .bind($crate::commun::horodatage(j.cree_le))
+                .bind($crate::commun::horodatage(j.jeton.expire_le))
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let (perimetre, code) = $crate::comptes::colonnes_perimetre(&attribution.perimetre);
+                sqlx::query(
+                    "INSERT INTO invitations (empreinte, role, perimetre, perimetre_code, \
+                     invite_par, equipe_de) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&j.jeton.empreinte)
+                .bind(attribution.role.code())
+                .bind(perimetre)
+                .bind(code)
+                .bind(invite_par)
+                .bind(equipe_de)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let entree = $crate::NouvelleEntreeJournal {
+                    quand: j.cree_le,
+                    acteur_id: invite_par.map(str::to_string),
+                    action: maillage_comptes::ActionSensible::Invitation.code().to_string(),
+                    cible: None,
+                    details: serde_json::json!({
+                        "role": attribution.role.code(),
+                        "perimetre": perimetre,
+                        "code": code,
+                    }),
+                };
+                Self::ecrire_journal(&mut *tx, &entree).await?;
+                tx.commit().await.map_err($crate::commun::erreur_db(OP))?;
+                Ok(())
+            }
+
+            pub(crate) async fn invitation(
+                &self,
+                empreinte: &str,
+            ) -> Result<Option<$crate::Invitation>, $crate::StoreError> {
+                const OP: &str = "la lecture d'une invitation";
+                let row = sqlx::query(
+                    "SELECT j.email, i.role, i.perimetre, i.perimetre_code, i.invite_par, \
+                     i.equipe_de, j.expire_le, j.utilise_le FROM invitations i \
+                     JOIN jetons j ON j.empreinte = i.empreinte WHERE i.empreinte = $1",
+                )
+                .bind(empreinte)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db(OP))?;
+                let Some(row) = row else { return Ok(None) };
+                use $crate::commun::valeur;
+                let email: Option<String> = valeur(&row, 0, "jetons.email")?;
+                let role: String = valeur(&row, 1, "invitations.role")?;
+                let perimetre: String = valeur(&row, 2, "invitations.perimetre")?;
+                let code: String = valeur(&row, 3, "invitations.perimetre_code")?;
+                Ok(Some($crate::Invitation {
+                    email: email.unwrap_or_default(),
+                    attribution: $crate::comptes::attribution_lue(&role, &perimetre, code, &[])?,
+                    invite_par: valeur(&row, 4, "invitations.invite_par")?,
+                    equipe_de: valeur(&row, 5, "invitations.equipe_de")?,
+                    expire_le: valeur(&row, 6, "jetons.expire_le")?,
+                    utilise_le: valeur(&row, 7, "jetons.utilise_le")?,
+                }))
             }
 
             /// One `UPDATE … RETURNING`: of two concurrent consumers, the

@@ -53,7 +53,9 @@ pub use activites::{
     ACTION_SUPPRESSION_ACTIVITE, PAR_PAGE_MAX,
 };
 pub use colonnes::COLONNES_LIEU;
-pub use comptes::{normaliser_email, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur};
+pub use comptes::{
+    normaliser_email, Invitation, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur,
+};
 pub use statistiques::{
     Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
     VALEURS_FILTRE_MAX,
@@ -789,6 +791,44 @@ impl Store {
         maintenant: DateTime<Utc>,
     ) -> Result<Result<JetonEnregistre, ErreurJeton>, StoreError> {
         par_base!(self, consommer_jeton(empreinte, but, maintenant))
+    }
+
+    /// Stores an invitation: its single-use token (purpose
+    /// [`ButJeton::Invitation`], the invited address in `j.email`) and what
+    /// accepting it grants, journaled as `invitation` by `invite_par`, in one
+    /// transaction. `equipe_de`: the coordinator whose team the invited
+    /// mediator joins.
+    pub async fn enregistrer_invitation(
+        &self,
+        j: &JetonEnregistre,
+        attribution: &Attribution,
+        invite_par: Option<&str>,
+        equipe_de: Option<&str>,
+    ) -> Result<(), StoreError> {
+        const OP: &str = "l'enregistrement d'une invitation";
+        comptes::verifier_attribution(OP, attribution)?;
+        let email = j.email.as_deref().map(normaliser_email).unwrap_or_default();
+        if j.jeton.but != ButJeton::Invitation || email.is_empty() {
+            return Err(StoreError::Invalid {
+                operation: OP,
+                detail: "une invitation est un jeton « invitation » adressé à une adresse e-mail"
+                    .to_string(),
+            });
+        }
+        let j = JetonEnregistre {
+            email: Some(email),
+            ..j.clone()
+        };
+        par_base!(
+            self,
+            enregistrer_invitation(&j, attribution, invite_par, equipe_de)
+        )
+    }
+
+    /// The invitation of a token fingerprint, used or not, expired or not
+    /// (the caller says why it is refused); `None` when unknown.
+    pub async fn invitation(&self, empreinte: &str) -> Result<Option<Invitation>, StoreError> {
+        par_base!(self, invitation(empreinte))
     }
 
     /// Deletes the tokens expired at `maintenant`, used or not; returns

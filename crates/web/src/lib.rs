@@ -127,6 +127,10 @@ pub fn routeur(etat: Etat) -> Router {
                 .post(pages::comptes::demander_reinitialisation),
         )
         .route(
+            "/compte/invitation",
+            get(pages::comptes::invitation).post(pages::comptes::accepter_invitation),
+        )
+        .route(
             "/compte/reinitialisation",
             get(pages::comptes::reinitialisation).post(pages::comptes::reinitialiser),
         )

@@ -409,12 +409,12 @@ async fn equipe(app: &Router, etat: &Etat) {
     let r = post_avec_cookie(
         app,
         "/espace/equipe/ajouter",
-        "email=inconnu%40exemple.fr",
+        "email=pas-une-adresse",
         &coordinateur,
     )
     .await;
     assert_eq!(r.statut, StatusCode::BAD_REQUEST);
-    assert!(r.texte().contains("aucun compte"));
+    assert!(r.texte().contains("nom@exemple.fr"));
     let r = post_avec_cookie(
         app,
         "/espace/equipe/ajouter",
@@ -469,11 +469,221 @@ async fn equipe(app: &Router, etat: &Etat) {
     assert!(journal.iter().any(|e| e.action == "retrait_membre_equipe"));
 }
 
+async fn invitations(app: &Router, etat: &Etat) {
+    let (admin_id, admin) = compte(
+        app,
+        etat,
+        "chef-admin@exemple.fr",
+        &[Attribution::administrateur()],
+    )
+    .await;
+    let (_, mediateur) = compte(app, etat, "simple@exemple.fr", &[Attribution::mediateur()]).await;
+    let corps = "email=nouvelle%40exemple.fr&role=gestionnaire_territorial&perimetre=16";
+    // Only those allowed may invite.
+    let r = post_avec_cookie(app, "/espace/utilisateurs/inviter", corps, &mediateur).await;
+    assert_eq!(r.statut, StatusCode::FORBIDDEN);
+    let r = post_avec_cookie(
+        app,
+        "/espace/utilisateurs/inviter",
+        "email=x&role=mediateur",
+        &admin,
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    let r = post_avec_cookie(app, "/espace/utilisateurs/inviter", corps, &admin).await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER, "{}", r.texte());
+    let lien = lien_recu(
+        app,
+        "nouvelle@exemple.fr",
+        "invité",
+        "/compte/invitation?jeton=",
+    )
+    .await;
+    let jeton = lien.split("jeton=").nth(1).expect("token").to_string();
+    let r = get(app, &lien).await;
+    assert_eq!(r.statut, StatusCode::OK);
+    assert!(
+        r.texte().contains("Gestionnaire territorial"),
+        "{}",
+        r.texte()
+    );
+    assert!(r.texte().contains("Créer mon compte et accepter"));
+    // Errors keep the token; a good form creates the account with the role.
+    let r = post(
+        app,
+        "/compte/invitation",
+        &formulaire(&[
+            ("jeton", &jeton),
+            ("nom", ""),
+            ("mot_de_passe", "court"),
+            ("confirmation", "court"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    assert!(r.texte().contains("Indiquez votre nom"));
+    let r = post(
+        app,
+        "/compte/invitation",
+        &formulaire(&[
+            ("jeton", &jeton),
+            ("nom", "Nouvelle Agente"),
+            ("mot_de_passe", "une phrase bien longue"),
+            ("confirmation", "une phrase bien longue"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::OK, "{}", r.texte());
+    assert!(r.texte().contains("Compte créé"));
+    let u = etat
+        .store()
+        .utilisateur_par_email("nouvelle@exemple.fr")
+        .await
+        .expect("read")
+        .expect("account");
+    assert!(u.email_verifie_le.is_some());
+    assert_eq!(
+        etat.store().attributions(&u.id).await.expect("grants"),
+        vec![Attribution::gestionnaire_departement("16")]
+    );
+    let r = post(
+        app,
+        "/compte/connexion",
+        &formulaire(&[
+            ("email", "nouvelle@exemple.fr"),
+            ("mot_de_passe", "une phrase bien longue"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    // Used once.
+    let r = get(app, &lien).await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+    assert!(r.texte().contains("déjà été utilisé"));
+    let r = get(app, "/compte/invitation?jeton=invente").await;
+    assert_eq!(r.statut, StatusCode::BAD_REQUEST);
+
+    // An existing account accepts signed in, not otherwise.
+    let r = post_avec_cookie(
+        app,
+        "/espace/utilisateurs/inviter",
+        "email=simple%40exemple.fr&role=coordinateur",
+        &admin,
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    let lien = lien_recu(
+        app,
+        "simple@exemple.fr",
+        "invité",
+        "/compte/invitation?jeton=",
+    )
+    .await;
+    let jeton = lien.split("jeton=").nth(1).expect("token").to_string();
+    let r = get(app, &lien).await;
+    assert!(r.texte().contains("Un compte existe déjà"), "{}", r.texte());
+    let r = post(
+        app,
+        "/compte/invitation",
+        &formulaire(&[("jeton", &jeton)]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::FORBIDDEN);
+    let r = get_avec_cookie(app, &lien, &mediateur).await;
+    assert!(r.texte().contains("Accepter l'invitation"));
+    let r = post_avec_cookie(
+        app,
+        "/compte/invitation",
+        &formulaire(&[("jeton", &jeton)]),
+        &mediateur,
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER, "{}", r.texte());
+    let u = etat
+        .store()
+        .utilisateur_par_email("simple@exemple.fr")
+        .await
+        .expect("read")
+        .expect("account");
+    assert!(etat
+        .store()
+        .attributions(&u.id)
+        .await
+        .expect("grants")
+        .iter()
+        .any(|a| a.role == Role::Coordinateur));
+    let journal = etat.store().journal(100, None).await.expect("journal");
+    assert!(journal
+        .iter()
+        .any(|e| e.action == "invitation" && e.acteur_id.as_deref() == Some(admin_id.as_str())));
+
+    // A coordinator adding an address without an account invites it into the team.
+    let (coord_id, coordinateur) = compte(
+        app,
+        etat,
+        "coordination@exemple.fr",
+        &[Attribution {
+            role: Role::Coordinateur,
+            perimetre: PerimetreAttribution::Equipe(Vec::new()),
+        }],
+    )
+    .await;
+    let r = post_avec_cookie(
+        app,
+        "/espace/equipe/ajouter",
+        "email=recrue%40exemple.fr",
+        &coordinateur,
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::SEE_OTHER);
+    assert_eq!(r.entete("location"), "/espace/equipe?fait=invite");
+    let lien = lien_recu(
+        app,
+        "recrue@exemple.fr",
+        "invité",
+        "/compte/invitation?jeton=",
+    )
+    .await;
+    let jeton = lien.split("jeton=").nth(1).expect("token").to_string();
+    let r = post(
+        app,
+        "/compte/invitation",
+        &formulaire(&[
+            ("jeton", &jeton),
+            ("nom", "Recrue"),
+            ("mot_de_passe", "une phrase bien longue"),
+            ("confirmation", "une phrase bien longue"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.statut, StatusCode::OK, "{}", r.texte());
+    let u = etat
+        .store()
+        .utilisateur_par_email("recrue@exemple.fr")
+        .await
+        .expect("read")
+        .expect("account");
+    assert_eq!(
+        etat.store().attributions(&u.id).await.expect("grants"),
+        vec![Attribution::mediateur()]
+    );
+    let liens = etat.store().liens_equipe(&coord_id).await.expect("links");
+    assert!(liens
+        .iter()
+        .any(|l| l.mediateur_id == u.id && l.fin.is_none()));
+}
+
 async fn suite(store: Store) {
     let (app, etat) = app(store).await;
     reinitialisation(&app, &etat).await;
     journal_et_roles(&app, &etat).await;
     equipe(&app, &etat).await;
+    invitations(&app, &etat).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

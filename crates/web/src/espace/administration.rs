@@ -7,6 +7,7 @@
 //! GET  /espace/utilisateurs/{id}                 an account's roles (admin)
 //! POST /espace/utilisateurs/{id}/roles           grant a role on a scope (admin)
 //! POST /espace/utilisateurs/{id}/roles/retirer   withdraw it (admin)
+//! POST /espace/utilisateurs/inviter              invite an address to a role (admin)
 //! GET  /espace/equipe, POST …/ajouter, …/retirer  a coordinator's team
 //! ```
 
@@ -23,7 +24,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use maillage_comptes::{
-    Action, ActionSensible, Attribution, Cible, LienEquipe, PerimetreAttribution, Refus, Role,
+    Action, ActionSensible, Attribution, Cible, LienEquipe, Perimetre, PerimetreAttribution, Refus,
+    Role,
 };
 use maillage_store::StoreError;
 
@@ -36,6 +38,7 @@ pub fn routes() -> Router<Etat> {
     Router::new()
         .route("/espace/journal", get(journal))
         .route("/espace/utilisateurs", get(utilisateurs))
+        .route("/espace/utilisateurs/inviter", post(inviter))
         .route("/espace/utilisateurs/{id}", get(utilisateur))
         .route("/espace/utilisateurs/{id}/roles", post(attribuer))
         .route("/espace/utilisateurs/{id}/roles/retirer", post(retirer))
@@ -140,6 +143,8 @@ async fn journal(State(etat): State<Etat>, connecte: Connecte, RawQuery(q): RawQ
 #[template(path = "espace/utilisateurs.html")]
 pub struct PageUtilisateurs {
     pub mise: Mise,
+    pub invitation_envoyee: bool,
+    pub roles: Vec<Choix>,
     pub recherche: String,
     pub total: u64,
     pub comptes: Vec<LigneCompte>,
@@ -208,6 +213,11 @@ async fn utilisateurs(
         StatusCode::OK,
         &PageUtilisateurs {
             mise: mise("Utilisateurs et rôles"),
+            invitation_envoyee: requete.texte("invite") == "1",
+            roles: Role::TOUS
+                .iter()
+                .map(|r| Choix::new(r.code(), r.libelle(), false))
+                .collect(),
             recherche,
             total,
             comptes,
@@ -560,6 +570,7 @@ async fn equipe(State(etat): State<Etat>, connecte: Connecte, RawQuery(q): RawQu
     let requete = Champs::lire(q.as_deref().unwrap_or_default());
     let succes = match requete.texte("fait") {
         "ajoute" => Some("Le médiateur fait maintenant partie de votre équipe.".to_string()),
+        "invite" => Some("Aucun compte n'existait pour cette adresse : une invitation à créer un compte et à rejoindre votre équipe y a été envoyée. Elle est valable 7 jours.".to_string()),
         "retire" => Some("Le médiateur ne fait plus partie de votre équipe à partir d'aujourd'hui : ses activités passées restent dans vos statistiques.".to_string()),
         _ => None,
     };
@@ -586,9 +597,7 @@ async fn mediateur_du_formulaire(
         ));
     }
     let Some(u) = etat.store().utilisateur_par_email(&email).await? else {
-        return Ok(Err(format!(
-            "Adresse e-mail : aucun compte n'existe pour {email}. Le médiateur doit d'abord créer son compte."
-        )));
+        return Ok(Err(String::new()));
     };
     let attributions = etat.store().attributions(&u.id).await?;
     if !attributions.iter().any(|a| a.role == Role::Mediateur) {
@@ -616,7 +625,40 @@ async fn changer_equipe(
     let email = c.texte("email").to_string();
     let mediateur = match mediateur_du_formulaire(&etat, &c).await {
         Ok(Ok(id)) => id,
+        // No account: on adding, invite the person to create one and join.
+        Ok(Err(message)) if message.is_empty() && ajout => {
+            let adresse = maillage_store::normaliser_email(&email);
+            if !adresse.contains('@') || adresse.chars().count() > 254 {
+                return page_equipe(
+                    &etat,
+                    &connecte,
+                    StatusCode::BAD_REQUEST,
+                    email,
+                    Some("Adresse e-mail : elle doit avoir la forme nom@exemple.fr.".to_string()),
+                    None,
+                )
+                .await;
+            }
+            if let Err(r) = crate::pages::comptes::envoyer_invitation(
+                &etat,
+                &entetes,
+                &adresse,
+                &Attribution::mediateur(),
+                &connecte,
+                Some(&connecte.acteur.id),
+            )
+            .await
+            {
+                return r;
+            }
+            return sans_cache(Redirect::to("/espace/equipe?fait=invite").into_response());
+        }
         Ok(Err(message)) => {
+            let message = if message.is_empty() {
+                "Adresse e-mail : aucun compte n'existe pour cette adresse.".to_string()
+            } else {
+                message
+            };
             return page_equipe(
                 &etat,
                 &connecte,
@@ -625,7 +667,7 @@ async fn changer_equipe(
                 Some(message),
                 None,
             )
-            .await
+            .await;
         }
         Err(e) => return indisponible(&e),
     };
@@ -698,4 +740,69 @@ async fn retirer_membre(
     corps: String,
 ) -> Response {
     changer_equipe(etat, connecte, entetes, corps, false).await
+}
+
+/// `POST /espace/utilisateurs/inviter`: e-mails an invitation to a role
+/// (valid 7 days); the person creates their account from the link, or
+/// accepts it signed in when they have one.
+async fn inviter(
+    State(etat): State<Etat>,
+    connecte: Connecte,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    let c = match formulaire(&entetes, &corps) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let attribution = match attribution_du_formulaire(&etat, &c) {
+        Ok(a) => a,
+        Err(message) => return page_invitation_refusee(&message),
+    };
+    let cible = Cible::Invitation {
+        role: attribution.role,
+        vers: perimetre_de(&attribution.perimetre, &connecte),
+    };
+    if let Err(r) = connecte.autoriser(&etat, Action::Creer, &cible) {
+        return r;
+    }
+    let email = maillage_store::normaliser_email(c.texte("email"));
+    if !email.contains('@') || email.starts_with('@') || email.chars().count() > 254 {
+        return page_invitation_refusee(
+            "Adresse e-mail : elle doit avoir la forme nom@exemple.fr.",
+        );
+    }
+    if let Err(r) = crate::pages::comptes::envoyer_invitation(
+        &etat,
+        &entetes,
+        &email,
+        &attribution,
+        &connecte,
+        None,
+    )
+    .await
+    {
+        return r;
+    }
+    sans_cache(Redirect::to("/espace/utilisateurs?invite=1").into_response())
+}
+
+/// The access rules' scope of a grant's scope, for `Cible::Invitation`.
+fn perimetre_de(p: &PerimetreAttribution, connecte: &Connecte) -> Perimetre {
+    match p {
+        PerimetreAttribution::Personnel => Perimetre::Soi,
+        PerimetreAttribution::Equipe(_) => Perimetre::Equipe(connecte.acteur.id.clone()),
+        PerimetreAttribution::Structure(s) => Perimetre::Structure(s.clone()),
+        PerimetreAttribution::Departement(d) => Perimetre::Departement(d.clone()),
+        PerimetreAttribution::Region(r) => Perimetre::Region(r.clone()),
+        PerimetreAttribution::National => Perimetre::National,
+    }
+}
+
+fn page_invitation_refusee(message: &str) -> Response {
+    sans_cache(crate::pages::erreur(
+        StatusCode::BAD_REQUEST,
+        "Invitation non envoyée",
+        message,
+    ))
 }

@@ -624,6 +624,391 @@ pub async fn renvoyer_verification(
 }
 
 // ---------------------------------------------------------------------------
+// Invitations
+
+/// Lifetime of an invitation link: a week, for people who do not read
+/// their mail every day.
+pub const DUREE_INVITATION: Duration = Duration::days(7);
+
+/// Sends an invitation to `email` for `attribution` (and into
+/// `equipe_de`'s team). The link opens `/compte/invitation`.
+pub(crate) async fn envoyer_invitation(
+    etat: &Etat,
+    entetes: &HeaderMap,
+    email: &str,
+    attribution: &Attribution,
+    invite_par: &crate::espace::Connecte,
+    equipe_de: Option<&str>,
+) -> Result<(), Response> {
+    let maintenant = etat.maintenant();
+    let (clair, jeton) = Jeton::nouveau(ButJeton::Invitation, maintenant, DUREE_INVITATION)
+        .map_err(|e| {
+            tracing::error!("jeton d'invitation : {e}");
+            erreur(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Erreur interne",
+                "L'invitation n'a pas pu être créée. Réessayez dans quelques minutes.",
+            )
+        })?;
+    etat.store()
+        .enregistrer_invitation(
+            &JetonEnregistre {
+                jeton,
+                utilisateur_id: None,
+                email: Some(email.to_string()),
+                cree_le: maintenant,
+            },
+            attribution,
+            Some(&invite_par.acteur.id),
+            equipe_de,
+        )
+        .await
+        .map_err(|e| indisponible(&e))?;
+    let lien = format!(
+        "{}/compte/invitation?jeton={clair}",
+        url_base(etat, entetes)
+    );
+    etat.interne.boite_d_envoi.envoyer(Message {
+        destinataire: email.to_string(),
+        sujet: "Maillage : vous êtes invité à rejoindre l'espace des médiateurs".to_string(),
+        corps: format!(
+            "Bonjour,\n\n{} vous invite à rejoindre Maillage avec le rôle « {} ». \
+             Pour accepter, ouvrez ce lien dans les 7 jours :\n{lien}\n\n\
+             Si vous ne connaissez pas cette personne, ignorez ce message.",
+            invite_par.nom(),
+            attribution.role.libelle()
+        ),
+        lien: Some(lien),
+        cree_le: maintenant,
+    });
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "compte_invitation.html")]
+pub struct PageInvitation {
+    pub mise: Mise,
+    pub jeton: String,
+    pub email: String,
+    pub role: String,
+    pub par: String,
+    pub compte_existant: bool,
+    /// Signed in as the invited address.
+    pub connecte: bool,
+    /// This page's path, url-encoded, to come back after signing in.
+    pub suite: String,
+    pub nom: String,
+    pub erreurs_nom: Vec<String>,
+    pub erreurs_mdp: Vec<String>,
+    pub erreurs_confirmation: Vec<String>,
+}
+
+fn invitation_refusee(e: ErreurJeton) -> Response {
+    message(
+        StatusCode::BAD_REQUEST,
+        "Invitation refusée",
+        "erreur",
+        vec![
+            e.to_string(),
+            "Demandez à la personne qui vous a invité de vous envoyer une nouvelle invitation."
+                .to_string(),
+        ],
+        Some(("/", "Aller à l'accueil")),
+    )
+}
+
+/// The invitation of a clear token, still valid; else the refusal page.
+async fn invitation_valide(
+    etat: &Etat,
+    clair: &str,
+) -> Result<maillage_store::Invitation, Response> {
+    if clair.is_empty() {
+        return Err(invitation_refusee(ErreurJeton::Inconnu));
+    }
+    let inv = match etat.store().invitation(&Jeton::empreinte_de(clair)).await {
+        Ok(Some(i)) => i,
+        Ok(None) => return Err(invitation_refusee(ErreurJeton::Inconnu)),
+        Err(e) => return Err(indisponible(&e)),
+    };
+    if inv.utilise_le.is_some() {
+        return Err(invitation_refusee(ErreurJeton::DejaUtilise));
+    }
+    if inv.expire_le <= etat.maintenant() {
+        return Err(invitation_refusee(ErreurJeton::Expire));
+    }
+    Ok(inv)
+}
+
+struct EtatInvitation {
+    compte: Option<maillage_store::Utilisateur>,
+    connecte: bool,
+    par: String,
+}
+
+async fn etat_invitation(
+    etat: &Etat,
+    entetes: &HeaderMap,
+    inv: &maillage_store::Invitation,
+) -> Result<EtatInvitation, StoreError> {
+    let store = etat.store();
+    let compte = store.utilisateur_par_email(&inv.email).await?;
+    let connecte = match (&compte, session_courante(etat, entetes).await?) {
+        (Some(u), Some((_, id))) => u.id == id,
+        _ => false,
+    };
+    let par = match &inv.invite_par {
+        Some(id) => store
+            .utilisateur(id)
+            .await?
+            .map(|u| u.nom.unwrap_or(u.email))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(EtatInvitation {
+        compte,
+        connecte,
+        par,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page_invitation(
+    statut: StatusCode,
+    clair: &str,
+    inv: &maillage_store::Invitation,
+    e: &EtatInvitation,
+    nom: &str,
+    erreurs_nom: Vec<String>,
+    erreurs_mdp: Vec<String>,
+    erreurs_confirmation: Vec<String>,
+) -> Response {
+    let erreur =
+        !(erreurs_nom.is_empty() && erreurs_mdp.is_empty() && erreurs_confirmation.is_empty());
+    let chemin = format!("/compte/invitation?jeton={clair}");
+    sans_cache(rendre(
+        statut,
+        &PageInvitation {
+            mise: mise(if erreur {
+                "Erreur : invitation à rejoindre Maillage"
+            } else {
+                "Invitation à rejoindre Maillage"
+            }),
+            jeton: clair.to_string(),
+            email: inv.email.clone(),
+            role: inv.attribution.role.libelle().to_string(),
+            par: e.par.clone(),
+            compte_existant: e.compte.is_some(),
+            connecte: e.connecte,
+            suite: form_urlencoded::byte_serialize(chemin.as_bytes()).collect(),
+            nom: nom.to_string(),
+            erreurs_nom,
+            erreurs_mdp,
+            erreurs_confirmation,
+        },
+    ))
+}
+
+/// `GET /compte/invitation?jeton=…`: who invites, to what, and the way to
+/// accept (create the account, or sign in then accept). Reading does not
+/// use the token.
+pub async fn invitation(
+    State(etat): State<Etat>,
+    entetes: HeaderMap,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
+    let clair = champs(q.as_deref().unwrap_or_default())
+        .remove("jeton")
+        .unwrap_or_default();
+    let clair = clair.trim();
+    let inv = match invitation_valide(&etat, clair).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let e = match etat_invitation(&etat, &entetes, &inv).await {
+        Ok(e) => e,
+        Err(e) => return indisponible(&e),
+    };
+    page_invitation(
+        StatusCode::OK,
+        clair,
+        &inv,
+        &e,
+        "",
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+/// `POST /compte/invitation`: accepts. Without an account for the invited
+/// address, creates it (the link proves the address) from the form's name
+/// and password; with one, the person must be signed in to it. Then grants
+/// the role and, for a coordinator's invitation, joins the team.
+pub async fn accepter_invitation(
+    State(etat): State<Etat>,
+    connexion: securite::Connexion,
+    entetes: HeaderMap,
+    corps: String,
+) -> Response {
+    let c = match formulaire_recevable(&etat, &connexion, &entetes, &corps) {
+        Ok(c) => c,
+        Err(refus) => return *refus,
+    };
+    let clair = champ(&c, "jeton").trim().to_string();
+    let inv = match invitation_valide(&etat, &clair).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let e = match etat_invitation(&etat, &entetes, &inv).await {
+        Ok(e) => e,
+        Err(e) => return indisponible(&e),
+    };
+    let store = etat.store();
+    let maintenant = etat.maintenant();
+    let id = match &e.compte {
+        Some(u) if e.connecte => u.id.clone(),
+        Some(_) => {
+            return page_invitation(
+                StatusCode::FORBIDDEN,
+                &clair,
+                &inv,
+                &e,
+                "",
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            )
+        }
+        None => {
+            let nom = champ(&c, "nom").trim().to_string();
+            let mdp = champ(&c, "mot_de_passe").to_string();
+            let mut erreurs_nom = Vec::new();
+            if nom.is_empty() {
+                erreurs_nom.push("Indiquez votre nom.".to_string());
+            } else if nom.chars().count() > NOM_MAX {
+                erreurs_nom.push(format!("Le nom ne doit pas dépasser {NOM_MAX} caractères."));
+            }
+            let erreurs_mdp = maillage_comptes::politique_mot_de_passe(&mdp, &inv.email)
+                .err()
+                .unwrap_or_default();
+            let mut erreurs_confirmation = Vec::new();
+            if champ(&c, "confirmation") != mdp {
+                erreurs_confirmation
+                    .push("Les deux mots de passe ne sont pas identiques.".to_string());
+            }
+            if !(erreurs_nom.is_empty()
+                && erreurs_mdp.is_empty()
+                && erreurs_confirmation.is_empty())
+            {
+                return page_invitation(
+                    StatusCode::BAD_REQUEST,
+                    &clair,
+                    &inv,
+                    &e,
+                    &nom,
+                    erreurs_nom,
+                    erreurs_mdp,
+                    erreurs_confirmation,
+                );
+            }
+            let Some(phc) = hacher(mdp).await else {
+                return erreur(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Erreur interne",
+                    "Le compte n'a pas pu être créé. Réessayez dans quelques minutes.",
+                );
+            };
+            // The token is used before the account is made: of two
+            // concurrent acceptances, only one creates it.
+            match store
+                .consommer_jeton(
+                    &Jeton::empreinte_de(&clair),
+                    ButJeton::Invitation,
+                    maintenant,
+                )
+                .await
+            {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => return invitation_refusee(err),
+                Err(err) => return indisponible(&err),
+            }
+            let id = match store
+                .creer_utilisateur(&NouvelUtilisateur {
+                    email: inv.email.clone(),
+                    nom: Some(nom),
+                    mot_de_passe: phc,
+                    cree_le: maintenant,
+                    par: inv.invite_par.clone(),
+                })
+                .await
+            {
+                Ok(id) => id,
+                Err(err) => return indisponible(&err),
+            };
+            if let Err(err) = store.marquer_email_verifie(&id, maintenant).await {
+                return indisponible(&err);
+            }
+            return match accorder_invitation(&etat, &inv, &id).await {
+                Ok(()) => message(
+                    StatusCode::OK,
+                    "Compte créé",
+                    "succes",
+                    vec![format!(
+                        "Votre compte est créé avec le rôle « {} ». Connectez-vous avec votre adresse et votre mot de passe.",
+                        inv.attribution.role.libelle()
+                    )],
+                    Some(("/compte/connexion", "Se connecter")),
+                ),
+                Err(err) => indisponible(&err),
+            };
+        }
+    };
+    match store
+        .consommer_jeton(
+            &Jeton::empreinte_de(&clair),
+            ButJeton::Invitation,
+            maintenant,
+        )
+        .await
+    {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => return invitation_refusee(err),
+        Err(err) => return indisponible(&err),
+    }
+    match accorder_invitation(&etat, &inv, &id).await {
+        Ok(()) => sans_cache(Redirect::to("/espace").into_response()),
+        Err(err) => indisponible(&err),
+    }
+}
+
+/// Grants what an accepted invitation gives to account `id`.
+async fn accorder_invitation(
+    etat: &Etat,
+    inv: &maillage_store::Invitation,
+    id: &str,
+) -> Result<(), StoreError> {
+    let store = etat.store();
+    store
+        .attribuer(
+            id,
+            &inv.attribution,
+            inv.invite_par.as_deref(),
+            etat.maintenant(),
+        )
+        .await?;
+    if let Some(coordinateur) = &inv.equipe_de {
+        match store
+            .lier_equipe(coordinateur, id, crate::espace::aujourdhui(etat))
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
 // Password reset
 
 #[derive(Template)]
