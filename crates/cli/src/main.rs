@@ -235,6 +235,18 @@ struct OptionsServeur {
     /// (démonstration, essais ; jamais en production).
     #[arg(long, env = "MAILLAGE_BOITE_D_ENVOI_VISIBLE")]
     boite_d_envoi_visible: bool,
+    /// Serveur d'envoi des courriels, ex. smtps://utilisateur:motdepasse@smtp.exemple.fr:465
+    /// ou smtp://smtp.exemple.fr:587?tls=required (sans : les courriels restent en file,
+    /// lisibles par les administrateurs à /espace/courriels).
+    #[arg(long, env = "MAILLAGE_SMTP", hide_env_values = true)]
+    smtp: Option<String>,
+    /// Expéditeur des courriels.
+    #[arg(
+        long,
+        env = "MAILLAGE_SMTP_EXPEDITEUR",
+        default_value = "Maillage <ne-pas-repondre@localhost>"
+    )]
+    smtp_expediteur: String,
 }
 
 impl OptionsServeur {
@@ -249,8 +261,21 @@ impl OptionsServeur {
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty()),
             boite_d_envoi_visible: self.boite_d_envoi_visible,
+            smtp: self
+                .smtp
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(|url| maillage_web::courriel::ConfigSmtp {
+                    url: url.to_string(),
+                    expediteur: self.smtp_expediteur.clone(),
+                }),
             ..maillage_web::Config::default()
         };
+        if let Some(smtp) = &config.smtp {
+            // Refused at start-up, not at the first message.
+            maillage_web::courriel::Courrier::avec_smtp(smtp)?;
+        }
         if let Some(u) = &config.url_publique {
             anyhow::ensure!(
                 u.starts_with("https://") || u.starts_with("http://"),

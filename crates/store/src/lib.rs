@@ -33,6 +33,7 @@ mod activites;
 mod colonnes;
 mod commun;
 mod comptes;
+mod courriels;
 mod postgres;
 mod sqlite;
 mod statistiques;
@@ -56,6 +57,7 @@ pub use colonnes::COLONNES_LIEU;
 pub use comptes::{
     normaliser_email, Invitation, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur,
 };
+pub use courriels::{Courriel, NouveauCourriel};
 pub use statistiques::{
     Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
     VALEURS_FILTRE_MAX,
@@ -243,11 +245,14 @@ pub enum StoreError {
 macro_rules! par_base {
     ($self:ident, $methode:ident($($arg:expr),*)) => {
         match &$self.inner {
-            Inner::Sqlite(s) => s.$methode($($arg),*).await,
-            Inner::Postgres(s) => s.$methode($($arg),*).await,
+            $crate::Inner::Sqlite(s) => s.$methode($($arg),*).await,
+            $crate::Inner::Postgres(s) => s.$methode($($arg),*).await,
         }
     };
 }
+// By path too, so area modules (declared above) can use it in their own
+// `impl Store` blocks.
+pub(crate) use par_base;
 
 impl Store {
     /// `sqlite://path` or `sqlite:path` (created if missing, WAL, foreign keys,

@@ -4,6 +4,7 @@ use crate::activites::operations_activites;
 use crate::colonnes::{self, Cellule, COLONNES_LIEU};
 use crate::commun::{erreur_db, operations};
 use crate::comptes::operations_comptes;
+use crate::courriels::operations_courriels;
 use crate::statistiques::operations_statistiques;
 use crate::{PublishedLieu, StoreError};
 use chrono::NaiveDate;
@@ -72,6 +73,7 @@ impl PgStore {
 operations!(PgStore, sqlx::Postgres);
 operations_activites!(PgStore, sqlx::Postgres);
 operations_comptes!(PgStore, sqlx::Postgres);
+operations_courriels!(PgStore, sqlx::Postgres);
 // CAST to TIMESTAMP: to_char(date) would go through TIMESTAMPTZ and the
 // session's time zone. READ COMMITTED would give each statement its own
 // snapshot.

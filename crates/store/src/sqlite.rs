@@ -3,6 +3,7 @@
 use crate::activites::operations_activites;
 use crate::commun::{ecritures_multilignes, operations};
 use crate::comptes::operations_comptes;
+use crate::courriels::operations_courriels;
 use crate::statistiques::operations_statistiques;
 use crate::StoreError;
 use sqlx::migrate::Migrator;
@@ -102,6 +103,7 @@ impl SqliteStore {
 operations!(SqliteStore, sqlx::Sqlite);
 operations_activites!(SqliteStore, sqlx::Sqlite);
 operations_comptes!(SqliteStore, sqlx::Sqlite);
+operations_courriels!(SqliteStore, sqlx::Sqlite);
 // Dates are TEXT YYYY-MM-DD; a deferred transaction reads one WAL snapshot.
 operations_statistiques!(SqliteStore, sqlx::Sqlite, "substr(date, 1, 7)", None);
 ecritures_multilignes!(SqliteStore, sqlx::Sqlite, MAX_PARAMETRES);

@@ -2,7 +2,7 @@
 //! the published registry changes, so several stateless servers behind a
 //! load balancer stay in step), the configuration and the rate limiters.
 
-use crate::courriel::BoiteEnvoi;
+use crate::courriel::{ConfigSmtp, Courrier, Message};
 use crate::securite::Limiteur;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
@@ -47,6 +47,8 @@ pub struct Config {
     /// Public base URL of the site (`https://maillage.exemple.fr`) for the
     /// links in e-mails; `None`: taken from the request's `Host`.
     pub url_publique: Option<String>,
+    /// SMTP relay; `None`: messages wait in the queue, read by admins.
+    pub smtp: Option<ConfigSmtp>,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             horloge: None,
             boite_d_envoi_visible: false,
             url_publique: None,
+            smtp: None,
         }
     }
 }
@@ -88,7 +91,7 @@ pub(crate) struct Interne {
     /// Account forms (sign-up, sign-in, resend) per address: loose, since
     /// a whole library or town hall may share one address.
     pub limite_comptes: Limiteur,
-    pub boite_d_envoi: BoiteEnvoi,
+    pub courrier: Courrier,
 }
 
 impl Etat {
@@ -98,13 +101,7 @@ impl Etat {
             .map_err(|e| anyhow::anyhow!("référentiel territorial : {e}"))?;
         let version = store.registry_version().await?;
         let catalogue = charger(&store, referentiel).await?;
-        Ok(Etat::construire(
-            store,
-            referentiel,
-            Arc::new(catalogue),
-            version,
-            config,
-        ))
+        Etat::construire(store, referentiel, Arc::new(catalogue), version, config)
     }
 
     /// A state over a catalogue already in memory (benchmarks, tests):
@@ -118,7 +115,7 @@ impl Etat {
     ) -> anyhow::Result<Etat> {
         let referentiel = Referentiel::embarque()
             .map_err(|e| anyhow::anyhow!("référentiel territorial : {e}"))?;
-        Ok(Etat::construire(store, referentiel, catalogue, 0, config))
+        Etat::construire(store, referentiel, catalogue, 0, config)
     }
 
     fn construire(
@@ -127,22 +124,40 @@ impl Etat {
         catalogue: Arc<Catalogue>,
         version: i64,
         config: Config,
-    ) -> Etat {
+    ) -> anyhow::Result<Etat> {
         let par_heure = f64::from(config.signalements_par_heure.max(1));
-        Etat {
+        let courrier = match &config.smtp {
+            Some(smtp) => Courrier::avec_smtp(smtp)?,
+            None => Courrier::sans_smtp(),
+        };
+        Ok(Etat {
             interne: Arc::new(Interne {
                 limite_api: Limiteur::new(config.api_par_seconde, config.api_rafale),
                 limite_signalements: Limiteur::new(par_heure / 3600.0, par_heure),
                 limite_connexion: Limiteur::new(10.0 / 3600.0, 10.0),
                 limite_comptes: Limiteur::new(60.0 / 3600.0, 60.0),
-                boite_d_envoi: BoiteEnvoi::default(),
+                courrier,
                 store,
                 referentiel,
                 catalogue: ArcSwap::new(catalogue),
                 version: AtomicI64::new(version),
                 config,
             }),
-        }
+        })
+    }
+
+    /// One delivery pass of the e-mail queue (the background task does it
+    /// continuously): (sent, failed).
+    pub async fn distribuer_courriels(&self) -> Result<(usize, usize), maillage_store::StoreError> {
+        self.interne
+            .courrier
+            .distribuer(&self.interne.store, self.maintenant())
+            .await
+    }
+
+    /// Queues an e-mail (see [`crate::courriel`]).
+    pub async fn envoyer_courriel(&self, m: Message) -> Result<i64, maillage_store::StoreError> {
+        self.interne.courrier.envoyer(&self.interne.store, m).await
     }
 
     pub fn store(&self) -> &Store {
@@ -183,6 +198,26 @@ impl Etat {
     /// Checks the registry version every `rafraichissement`, purges old
     /// reports daily, forgets idle rate-limit buckets.
     pub fn lancer_taches_de_fond(&self) {
+        let postier = self.clone();
+        tokio::spawn(async move {
+            // Delivers queued e-mail as soon as it is queued here, and every
+            // 15 s what other servers queued or what is due for a retry.
+            loop {
+                postier
+                    .interne
+                    .courrier
+                    .attendre(std::time::Duration::from_secs(15))
+                    .await;
+                if let Err(e) = postier
+                    .interne
+                    .courrier
+                    .distribuer(&postier.interne.store, postier.maintenant())
+                    .await
+                {
+                    tracing::warn!("envoi des courriels impossible : {e}");
+                }
+            }
+        });
         let etat = self.clone();
         tokio::spawn(async move {
             let mut intervalle = tokio::time::interval(etat.interne.config.rafraichissement);
@@ -204,6 +239,13 @@ impl Etat {
                         Ok(0) => {}
                         Ok(n) => tracing::info!("{n} signalements clos supprimés (conservation)"),
                         Err(e) => tracing::warn!("purge des signalements impossible : {e}"),
+                    }
+                    let avant = etat.maintenant()
+                        - chrono::Duration::days(crate::courriel::CONSERVATION_JOURS);
+                    match etat.interne.store.purger_courriels(avant).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!("{n} courriels anciens supprimés (conservation)"),
+                        Err(e) => tracing::warn!("purge des courriels impossible : {e}"),
                     }
                 }
                 // Once a day at the default 30 s interval.

@@ -4,6 +4,7 @@
 //! ```text
 //! GET  /espace/journal                          journal of sensitive actions (admin)
 //! GET  /espace/utilisateurs[?q=…]                accounts (admin)
+//! GET  /espace/courriels                         the e-mail queue (admin)
 //! GET  /espace/utilisateurs/{id}                 an account's roles (admin)
 //! POST /espace/utilisateurs/{id}/roles           grant a role on a scope (admin)
 //! POST /espace/utilisateurs/{id}/roles/retirer   withdraw it (admin)
@@ -38,6 +39,7 @@ pub fn routes() -> Router<Etat> {
     Router::new()
         .route("/espace/journal", get(journal))
         .route("/espace/utilisateurs", get(utilisateurs))
+        .route("/espace/courriels", get(courriels))
         .route("/espace/utilisateurs/inviter", post(inviter))
         .route("/espace/utilisateurs/{id}", get(utilisateur))
         .route("/espace/utilisateurs/{id}/roles", post(attribuer))
@@ -804,5 +806,52 @@ fn page_invitation_refusee(message: &str) -> Response {
         StatusCode::BAD_REQUEST,
         "Invitation non envoyée",
         message,
+    ))
+}
+
+/// Messages per page of `/espace/courriels`.
+const COURRIELS_PAR_PAGE: u32 = 50;
+
+/// `GET /espace/courriels[?avant=ID]`: the e-mail the platform sent or
+/// queued (without SMTP, how an administrator hands links over). Reading it
+/// is journaled: it shows other people's single-use links.
+async fn courriels(
+    State(etat): State<Etat>,
+    connecte: Connecte,
+    RawQuery(q): RawQuery,
+) -> Response {
+    if let Err(r) = connecte.autoriser(&etat, Action::Consulter, &Cible::Utilisateurs) {
+        return r;
+    }
+    let requete = Champs::lire(q.as_deref().unwrap_or_default());
+    let avant = requete.texte("avant").parse::<i64>().ok();
+    let mut messages =
+        match crate::pages::comptes::lignes_courriels(&etat, COURRIELS_PAR_PAGE + 1, avant).await {
+            Ok(m) => m,
+            Err(e) => return indisponible(&e),
+        };
+    let suivante = if messages.len() > COURRIELS_PAR_PAGE as usize {
+        messages.truncate(COURRIELS_PAR_PAGE as usize);
+        messages.last().map(|m| format!("avant={}", m.id))
+    } else {
+        None
+    };
+    journaliser(
+        &etat,
+        ActionSensible::ConsultationJournal,
+        Some(&connecte.acteur.id),
+        Some("courriels"),
+        serde_json::json!({ "avant": avant }),
+    )
+    .await;
+    sans_cache(rendre(
+        StatusCode::OK,
+        &crate::pages::comptes::PageBoite {
+            mise: mise("Courriels envoyés par la plateforme"),
+            administration: true,
+            smtp: etat.interne.courrier.a_smtp(),
+            suivante,
+            messages,
+        },
     ))
 }

@@ -97,10 +97,17 @@ pub struct PageEspace {
 #[template(path = "boite_d_envoi.html")]
 pub struct PageBoite {
     pub mise: Mise,
+    /// The administrators' page (`/espace/courriels`), not the demo's.
+    pub administration: bool,
+    pub smtp: bool,
+    /// Query of the next (older) page.
+    pub suivante: Option<String>,
     pub messages: Vec<LigneMessage>,
 }
 
 pub struct LigneMessage {
+    pub id: i64,
+    pub etat: String,
     pub destinataire: String,
     pub sujet: String,
     pub corps: String,
@@ -360,7 +367,7 @@ async fn envoyer_verification(
         "{}/compte/verification?jeton={clair}",
         url_base(etat, entetes)
     );
-    etat.interne.boite_d_envoi.envoyer(Message {
+    if let Err(e) = etat.envoyer_courriel(Message {
         destinataire: email.to_string(),
         sujet: "Maillage : confirmez votre adresse e-mail".to_string(),
         corps: format!(
@@ -368,8 +375,9 @@ async fn envoyer_verification(
              Si vous n'avez pas créé de compte, ignorez ce message."
         ),
         lien: Some(lien),
-        cree_le: maintenant,
-    });
+        cree_le: maintenant,}).await {
+        return Err(indisponible(&e));
+    }
     Ok(())
 }
 
@@ -495,7 +503,7 @@ pub async fn s_inscrire(
         }
         Err(StoreError::Conflict { .. }) => {
             let lien = format!("{}/compte/connexion", url_base(&etat, &entetes));
-            etat.interne.boite_d_envoi.envoyer(Message {
+            if let Err(e) = etat.envoyer_courriel(Message {
                 destinataire: email.clone(),
                 sujet: "Maillage : vous avez déjà un compte".to_string(),
                 corps: format!(
@@ -505,8 +513,9 @@ pub async fn s_inscrire(
                      Si vous n'êtes pas à l'origine de cette demande, ignorez ce message."
                 ),
                 lien: Some(lien),
-                cree_le: maintenant,
-            });
+                cree_le: maintenant,}).await {
+                return indisponible(&e);
+            }
         }
         Err(e) => return indisponible(&e),
     }
@@ -668,19 +677,24 @@ pub(crate) async fn envoyer_invitation(
         "{}/compte/invitation?jeton={clair}",
         url_base(etat, entetes)
     );
-    etat.interne.boite_d_envoi.envoyer(Message {
-        destinataire: email.to_string(),
-        sujet: "Maillage : vous êtes invité à rejoindre l'espace des médiateurs".to_string(),
-        corps: format!(
-            "Bonjour,\n\n{} vous invite à rejoindre Maillage avec le rôle « {} ». \
+    if let Err(e) = etat
+        .envoyer_courriel(Message {
+            destinataire: email.to_string(),
+            sujet: "Maillage : vous êtes invité à rejoindre l'espace des médiateurs".to_string(),
+            corps: format!(
+                "Bonjour,\n\n{} vous invite à rejoindre Maillage avec le rôle « {} ». \
              Pour accepter, ouvrez ce lien dans les 7 jours :\n{lien}\n\n\
              Si vous ne connaissez pas cette personne, ignorez ce message.",
-            invite_par.nom(),
-            attribution.role.libelle()
-        ),
-        lien: Some(lien),
-        cree_le: maintenant,
-    });
+                invite_par.nom(),
+                attribution.role.libelle()
+            ),
+            lien: Some(lien),
+            cree_le: maintenant,
+        })
+        .await
+    {
+        return Err(indisponible(&e));
+    }
     Ok(())
 }
 
@@ -1097,7 +1111,7 @@ pub async fn demander_reinitialisation(
                 "{}/compte/reinitialisation?jeton={clair}",
                 url_base(&etat, &entetes)
             );
-            etat.interne.boite_d_envoi.envoyer(Message {
+            if let Err(e) = etat.envoyer_courriel(Message {
                 destinataire: u.email.clone(),
                 sujet: "Maillage : choisir un nouveau mot de passe".to_string(),
                 corps: format!(
@@ -1106,8 +1120,9 @@ pub async fn demander_reinitialisation(
                      votre mot de passe actuel reste valable."
                 ),
                 lien: Some(lien),
-                cree_le: maintenant,
-            });
+                cree_le: maintenant,}).await {
+                return indisponible(&e);
+            }
             journaliser(
                 &etat,
                 ActionSensible::DemandeReinitialisationMotDePasse,
@@ -1567,29 +1582,50 @@ fn date(d: DateTime<Utc>) -> String {
     d.format("%d/%m/%Y %H:%M:%S UTC").to_string()
 }
 
-/// `GET /compte/boite-d-envoi` (only with `boite_d_envoi_visible`).
+/// `GET /compte/boite-d-envoi` (only with `boite_d_envoi_visible`: demo
+/// and tests): the queued e-mail, newest first.
 pub async fn boite_d_envoi(State(etat): State<Etat>) -> Response {
     if !etat.config().boite_d_envoi_visible {
         return introuvable().await;
     }
-    let messages = etat
-        .interne
-        .boite_d_envoi
-        .messages()
+    match lignes_courriels(&etat, 200, None).await {
+        Ok(messages) => sans_cache(rendre(
+            StatusCode::OK,
+            &PageBoite {
+                mise: mise("Boîte d'envoi"),
+                messages,
+                administration: false,
+                smtp: etat.interne.courrier.a_smtp(),
+                suivante: None,
+            },
+        )),
+        Err(e) => indisponible(&e),
+    }
+}
+
+/// The queued e-mail as the outbox pages show it.
+pub(crate) async fn lignes_courriels(
+    etat: &Etat,
+    limite: u32,
+    avant: Option<i64>,
+) -> Result<Vec<LigneMessage>, StoreError> {
+    Ok(etat
+        .store()
+        .courriels(limite, avant)
+        .await?
         .into_iter()
         .map(|m| LigneMessage {
+            id: m.id,
             date: date(m.cree_le),
+            etat: match (m.envoye_le, &m.derniere_erreur) {
+                (Some(le), _) => format!("envoyé le {}", date(le)),
+                (None, Some(e)) => format!("non envoyé ({} essai(s)) : {e}", m.tentatives),
+                (None, None) => "en attente d'envoi".to_string(),
+            },
             destinataire: m.destinataire,
             sujet: m.sujet,
             corps: m.corps,
             lien: m.lien,
         })
-        .collect();
-    sans_cache(rendre(
-        StatusCode::OK,
-        &PageBoite {
-            mise: mise("Boîte d'envoi"),
-            messages,
-        },
-    ))
+        .collect())
 }
