@@ -36,6 +36,7 @@ mod comptes;
 mod postgres;
 mod sqlite;
 mod statistiques;
+mod structures;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maillage_activites::Activite;
@@ -57,6 +58,9 @@ pub use comptes::{normaliser_email, JetonEnregistre, NouvelUtilisateur, Session,
 pub use statistiques::{
     Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
     VALEURS_FILTRE_MAX,
+};
+pub use structures::{
+    Emploi, Employe, LieuActivite, NouvelleStructure, Structure, STRUCTURES_PAR_RECHERCHE_MAX,
 };
 
 /// The database engine behind a [`Store`].
@@ -687,8 +691,8 @@ impl Store {
     }
 
     /// The signed-in user as the access rules see them; `None` for an
-    /// unknown or deactivated account. `structures_mediateur` is empty: the
-    /// store does not keep employment yet.
+    /// unknown or deactivated account. `structures_mediateur` holds the
+    /// SIRETs of the account's current employments.
     pub async fn acteur(&self, id: &str) -> Result<Option<Acteur>, StoreError> {
         let Some(u) = self.utilisateur(id).await? else {
             return Ok(None);
@@ -696,11 +700,12 @@ impl Store {
         if u.desactive_le.is_some() {
             return Ok(None);
         }
+        let structures_mediateur = self.employeurs_actuels(&u.id).await?;
         Ok(Some(Acteur {
             attributions: self.attributions(&u.id).await?,
             id: u.id,
             email: u.email,
-            structures_mediateur: Vec::new(),
+            structures_mediateur,
         }))
     }
 
