@@ -35,10 +35,13 @@ pub enum ActionSensible {
     ConsultationJournal,
     CreationJetonApi,
     RevocationJetonApi,
+    CreationStructure,
+    ChangementEmploi,
+    ChangementLieuActivite,
 }
 
 impl ActionSensible {
-    pub const TOUTES: [ActionSensible; 23] = [
+    pub const TOUTES: [ActionSensible; 26] = [
         ActionSensible::Connexion,
         ActionSensible::EchecConnexion,
         ActionSensible::Deconnexion,
@@ -62,6 +65,9 @@ impl ActionSensible {
         ActionSensible::ConsultationJournal,
         ActionSensible::CreationJetonApi,
         ActionSensible::RevocationJetonApi,
+        ActionSensible::CreationStructure,
+        ActionSensible::ChangementEmploi,
+        ActionSensible::ChangementLieuActivite,
     ];
 
     /// Stable code, identical to the serde representation.
@@ -91,6 +97,9 @@ impl ActionSensible {
             ConsultationJournal => "consultation_journal",
             CreationJetonApi => "creation_jeton_api",
             RevocationJetonApi => "revocation_jeton_api",
+            CreationStructure => "creation_structure",
+            ChangementEmploi => "changement_emploi",
+            ChangementLieuActivite => "changement_lieu_activite",
         }
     }
 
@@ -121,6 +130,9 @@ impl ActionSensible {
             ConsultationJournal => "Consultation du journal d'audit",
             CreationJetonApi => "Création d'un jeton d'API",
             RevocationJetonApi => "Révocation d'un jeton d'API",
+            CreationStructure => "Création d'une structure employeuse",
+            ChangementEmploi => "Changement d'employeur",
+            ChangementLieuActivite => "Changement de lieu d'activité",
         }
     }
 }

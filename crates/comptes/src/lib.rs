@@ -23,6 +23,8 @@ pub mod jeton;
 pub mod journal;
 pub mod mot_de_passe;
 pub mod role;
+pub mod siret;
+pub mod structures;
 
 pub use acces::{
     autoriser, Acteur, Action, Cible, FicheActivite, FicheBeneficiaire, Perimetre, Periode, Refus,
@@ -36,3 +38,5 @@ pub use mot_de_passe::{
     ErreurHachage,
 };
 pub use role::{Attribution, LienEquipe, PerimetreAttribution, Role, RoleInconnu};
+pub use siret::{ErreurSiret, Siret};
+pub use structures::{autoriser_structure, DemandeStructure, RefusStructure};

@@ -37,6 +37,7 @@ mod courriels;
 mod postgres;
 mod sqlite;
 mod statistiques;
+mod structures;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maillage_activites::Activite;
@@ -61,6 +62,9 @@ pub use courriels::{Courriel, NouveauCourriel};
 pub use statistiques::{
     Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
     VALEURS_FILTRE_MAX,
+};
+pub use structures::{
+    Emploi, Employe, LieuActivite, NouvelleStructure, Structure, STRUCTURES_PAR_RECHERCHE_MAX,
 };
 
 /// The database engine behind a [`Store`].
@@ -694,8 +698,8 @@ impl Store {
     }
 
     /// The signed-in user as the access rules see them; `None` for an
-    /// unknown or deactivated account. `structures_mediateur` is empty: the
-    /// store does not keep employment yet.
+    /// unknown or deactivated account. `structures_mediateur` holds the
+    /// SIRETs of the account's current employments.
     pub async fn acteur(&self, id: &str) -> Result<Option<Acteur>, StoreError> {
         let Some(u) = self.utilisateur(id).await? else {
             return Ok(None);
@@ -703,11 +707,12 @@ impl Store {
         if u.desactive_le.is_some() {
             return Ok(None);
         }
+        let structures_mediateur = self.employeurs_actuels(&u.id).await?;
         Ok(Some(Acteur {
             attributions: self.attributions(&u.id).await?,
             id: u.id,
             email: u.email,
-            structures_mediateur: Vec::new(),
+            structures_mediateur,
         }))
     }
 

@@ -137,7 +137,8 @@ pub fn routeur(etat: Etat) -> Router {
         .route("/compte/boite-d-envoi", get(pages::comptes::boite_d_envoi))
         .route("/espace", get(pages::comptes::espace))
         .route("/static/{*chemin}", get(statique::servir))
-        .merge(espace::administration::routes());
+        .merge(espace::administration::routes())
+        .merge(crate::espace::structures::routes());
 
     Router::new()
         .merge(pages)

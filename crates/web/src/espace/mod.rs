@@ -6,6 +6,7 @@
 //! espace/mod.rs        Connecte (the signed-in user, from the session cookie),
 //!                      autorisation, form gate (cross-site refusal), journal
 //! administration.rs    audit journal, accounts and roles, a coordinator's team
+//! structures.rs        employer structures (SIRET), employment, places of activity
 //! ```
 //!
 //! Every handler takes a [`Connecte`]: no session means a redirect to the
@@ -27,6 +28,7 @@ use maillage_store::{StoreError, Utilisateur};
 use std::collections::HashMap;
 
 pub mod administration;
+pub mod structures;
 
 /// The signed-in user of a request: a live session, an active account, and
 /// the grants the access rules need.
