@@ -142,6 +142,7 @@ pub fn routeur(etat: Etat) -> Router {
 
     Router::new()
         .merge(pages)
+        .merge(crate::espace::activites::routes())
         .merge(api)
         .fallback(pages::introuvable)
         .layer(middleware::from_fn_with_state(etat.clone(), securite::entetes))

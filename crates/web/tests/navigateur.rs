@@ -34,6 +34,10 @@
 //!   iframe of another site, while `/lieux` is refused there.
 //! - `petit_ecran`: on a phone 320 CSS pixels wide, no page scrolls
 //!   horizontally (WCAG 1.4.10, which axe does not check).
+//! - `activite_au_clavier`: a mediator signs up, confirms, signs in and
+//!   records a typical individual accompaniment with the keyboard only
+//!   (keystrokes counted), then finds it in the list; axe-core on the
+//!   activity pages (empty forms, errors, list, detail, delete confirmation).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian packages
 //! `chromium` and `chromium-driver`; other paths: `MAILLAGE_CHROMIUM`,
@@ -1804,6 +1808,262 @@ async fn petit_ecran() {
             debordements.is_empty(),
             "pages wider than 320 px (horizontal scrolling):\n{}",
             debordements.join("\n")
+        );
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// Activity records (espace/activites)
+
+/// Presses keys, counting them (in all and Tabs apart): the keyboard
+/// budget of a record.
+struct Clavier<'a> {
+    c: &'a Client,
+    frappes: usize,
+    tabulations: usize,
+}
+
+impl Clavier<'_> {
+    async fn touche(&mut self, k: impl Into<char>) {
+        let k: char = k.into();
+        touche(self.c, k).await;
+        self.frappes += 1;
+        if k == char::from(Key::Tab) {
+            self.tabulations += 1;
+        }
+    }
+
+    async fn taper(&mut self, texte: &str) {
+        taper(self.c, texte).await;
+        self.frappes += texte.chars().count();
+    }
+
+    /// Tab until the focused element has this id; each stop must show
+    /// where the focus is.
+    async fn tab_jusqu_a(&mut self, id: &str) {
+        for _ in 0..60 {
+            self.touche(Key::Tab).await;
+            let f = focus(self.c).await;
+            assert!(
+                f.is_null() || f["contour"] == json!(true) || f["ombre"] == json!(true),
+                "focus not visible: {f}"
+            );
+            if f["id"] == json!(id) {
+                return;
+            }
+        }
+        panic!("#{id} never reached with Tab");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activite_au_clavier() {
+    let Some(nav) = Navigateur::trouver() else {
+        return;
+    };
+    let site = site().await;
+    let site = &site;
+    nav.session(Reglage::Ordinaire, |c| async move {
+        let mut rapport = RapportAxe::default();
+        // A mediator signs up, confirms through the outbox, signs in.
+        const MDP: &str = "cheval agrafe batterie correcte";
+        const EMAIL: &str = "dominique.martin@exemple.fr";
+        aller(&c, site, "/compte/inscription").await;
+        trouver(&c, "#email")
+            .await
+            .send_keys(EMAIL)
+            .await
+            .expect("email");
+        trouver(&c, "#nom")
+            .await
+            .send_keys("Dominique Martin")
+            .await
+            .expect("name");
+        trouver(&c, "#mot_de_passe")
+            .await
+            .send_keys(MDP)
+            .await
+            .expect("password");
+        trouver(&c, "#confirmation")
+            .await
+            .send_keys(MDP)
+            .await
+            .expect("confirmation");
+        let bouton = trouver(&c, "form[action='/compte/inscription'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        aller(&c, site, "/compte/boite-d-envoi").await;
+        let lien = trouver(&c, ".boite-d-envoi a").await;
+        cliquer_puis_attendre(&c, lien).await;
+        assert!(texte(&c, "h1").await.contains("Adresse e-mail confirmée"));
+        aller(
+            &c,
+            site,
+            "/compte/connexion?suite=%2Fespace%2Factivites%2Fnouvelle%3Ftype%3Dindividuel",
+        )
+        .await;
+        trouver(&c, "#email")
+            .await
+            .send_keys(EMAIL)
+            .await
+            .expect("email");
+        trouver(&c, "#mot_de_passe")
+            .await
+            .send_keys(MDP)
+            .await
+            .expect("password");
+        let bouton = trouver(&c, "form[action='/compte/connexion'] button").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(
+            url_courante(&c)
+                .await
+                .ends_with("/espace/activites/nouvelle?type=individuel"),
+            "{}",
+            url_courante(&c).await
+        );
+
+        // The empty forms.
+        axe(
+            &c,
+            "/espace/activites/nouvelle?type=individuel",
+            &mut rapport,
+        )
+        .await;
+        axe_sur(
+            &c,
+            site,
+            "/espace/activites/nouvelle?type=collectif",
+            &mut rapport,
+        )
+        .await;
+        axe_sur(&c, site, "/espace/activites", &mut rapport).await;
+
+        // A typical individual accompaniment with the keyboard only: today,
+        // 45 minutes, at home in Angoulême (typed as its postcode), two
+        // thématiques, sent with Enter.
+        aller(&c, site, "/espace/activites/nouvelle?type=individuel").await;
+        let mut k = Clavier {
+            c: &c,
+            frappes: 0,
+            tabulations: 0,
+        };
+        k.touche(Key::Tab).await;
+        k.touche(Key::Enter).await; // skip link: to the content
+        k.tab_jusqu_a("duree-15").await; // past the date, already today
+        k.touche(Key::Right).await;
+        k.touche(Key::Right).await; // 45 min
+        k.tab_jusqu_a("typeLieu-LieuActivite").await;
+        k.touche(Key::Right).await;
+        k.touche(Key::Right).await; // À domicile
+        k.tab_jusqu_a("commune").await;
+        k.taper("16000").await;
+        k.tab_jusqu_a("thematiques-NavigationSurInternet").await;
+        k.touche(' ').await;
+        k.tab_jusqu_a("thematiques-Email").await;
+        k.touche(' ').await;
+        assert_eq!(
+            js(
+                &c,
+                "return [document.getElementById('duree-45').checked,
+                         document.getElementById('typeLieu-Domicile').checked,
+                         document.getElementById('date').value];"
+            )
+            .await,
+            json!([true, true, "2025-03-11"])
+        );
+        js(&c, "window.__maillagePagePrecedente = true; return null;").await;
+        k.touche(Key::Enter).await; // sends the form
+        attendre_que(
+            &c,
+            "return !window.__maillagePagePrecedente && document.readyState === 'complete'",
+            "la liste après l'enregistrement",
+        )
+        .await;
+        let (frappes, tabulations) = (k.frappes, k.tabulations);
+        // 30 today: 17 Tab (the date's day, month and year are three stops),
+        // 4 arrows, 5 digits, 2 spaces, 2 Enter.
+        eprintln!(
+            "accompagnement individuel enregistré au clavier en {frappes} frappes, \
+             dont {tabulations} tabulations"
+        );
+        assert!(frappes <= 35, "{frappes} keystrokes for a typical record");
+        assert!(
+            url_courante(&c)
+                .await
+                .contains("/espace/activites?enregistree="),
+            "{}",
+            url_courante(&c).await
+        );
+        assert!(texte(&c, ".alerte-succes")
+            .await
+            .contains("Activité enregistrée"));
+        let ligne = texte(&c, "table.tableau tbody tr").await;
+        for attendu in [
+            "11/03/2025",
+            "Accompagnement individuel",
+            "45 min",
+            "À domicile — Angoulême",
+            "Navigation sur internet, E-mail",
+        ] {
+            assert!(
+                ligne.contains(attendu),
+                "« {attendu} » missing from: {ligne}"
+            );
+        }
+        axe(&c, "/espace/activites?enregistree=…", &mut rapport).await;
+        let page = site
+            .store
+            .activites(&maillage_store::FiltreActivites::default())
+            .await
+            .expect("records");
+        assert_eq!(page.total, 1);
+        let a = &page.activites[0];
+        assert_eq!(
+            (a.duree_minutes, a.code_insee.as_deref()),
+            (45, Some("16015"))
+        );
+
+        // The detail, the delete confirmation, a form with errors.
+        let voir = trouver(&c, "table.tableau tbody tr th a").await;
+        cliquer_puis_attendre(&c, voir).await;
+        assert!(texte(&c, "h1")
+            .await
+            .contains("Accompagnement individuel du 11/03/2025"));
+        axe(&c, "/espace/activites/{id}", &mut rapport).await;
+        let supprimer = trouver(&c, "a[href$='/supprimer']").await;
+        cliquer_puis_attendre(&c, supprimer).await;
+        axe(&c, "/espace/activites/{id}/supprimer", &mut rapport).await;
+        aller(&c, site, "/espace/activites/nouvelle?type=individuel").await;
+        let bouton = trouver(&c, "form.formulaire-activite button[type=submit]").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(texte(&c, ".alerte-erreur")
+            .await
+            .contains("choisissez au moins une thématique"));
+        axe(&c, "/espace/activites (erreurs, individuel)", &mut rapport).await;
+        aller(&c, site, "/espace/activites/nouvelle?type=collectif").await;
+        let bouton = trouver(&c, "form.formulaire-activite button[type=submit]").await;
+        cliquer_puis_attendre(&c, bouton).await;
+        assert!(texte(&c, ".alerte-erreur")
+            .await
+            .contains("au moins un participant"));
+        axe(&c, "/espace/activites (erreurs, collectif)", &mut rapport).await;
+        // The error summary's links lead to the fields.
+        let lien = trouver(
+            &c,
+            ".alerte-erreur a[href='#thematiques-DiagnosticNumerique']",
+        )
+        .await;
+        lien.click().await.expect("summary link");
+        assert!(url_courante(&c)
+            .await
+            .ends_with("#thematiques-DiagnosticNumerique"));
+
+        eprintln!("axe : {} pages ou états vérifiés", rapport.pages.len());
+        assert!(
+            rapport.echecs.is_empty(),
+            "{} violation(s) axe-core (WCAG 2.1 AA) :\n\n{}",
+            rapport.echecs.len(),
+            rapport.echecs.join("\n\n")
         );
     })
     .await;
