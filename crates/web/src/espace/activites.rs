@@ -36,7 +36,6 @@ use maillage_activites::{
     TypeActivite, TypeLieu,
 };
 use maillage_comptes::{Action, Cible, FicheActivite, Perimetre, Periode};
-use maillage_orientation::Fuseau;
 use maillage_store::{ActiviteEnregistree, FiltreActivites, NouvelleActivite, PAR_PAGE_MAX};
 use maillage_territoires::Commune;
 use std::collections::HashMap;
@@ -65,10 +64,6 @@ pub fn routes() -> Router<Etat> {
 }
 
 /// The mediator's date today (records are dated in French local time).
-fn aujourd_hui(etat: &Etat) -> NaiveDate {
-    Fuseau::Paris.heure_locale(etat.maintenant()).date()
-}
-
 fn date_fr(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
@@ -101,7 +96,17 @@ pub async fn lieux_du_mediateur(
     etat: &Etat,
     mediateur_id: &str,
 ) -> Result<Vec<LieuConnu>, maillage_store::StoreError> {
-    // The latest page is enough: the usual places show up there.
+    // The places the mediator declared first (espace/structures), then
+    // those of their latest records: the usual places show up there.
+    let catalogue = etat.catalogue();
+    let mut lieux: Vec<LieuConnu> = crate::espace::structures::lieux_d_activite(etat, mediateur_id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| LieuConnu {
+            libelle: libelle_lieu_registre(&catalogue, &id),
+            id,
+        })
+        .collect();
     let page = etat
         .store()
         .activites(&FiltreActivites {
@@ -111,8 +116,6 @@ pub async fn lieux_du_mediateur(
             ..FiltreActivites::default()
         })
         .await?;
-    let catalogue = etat.catalogue();
-    let mut lieux: Vec<LieuConnu> = Vec::new();
     for a in &page.activites {
         let Some(id) = &a.lieu_id else { continue };
         if lieux.iter().any(|l| &l.id == id) {
@@ -741,7 +744,7 @@ fn lire_et_valider(
 ) -> Result<(Activite, Option<String>), Vec<Erreur>> {
     let lecture = lire(etat, type_activite, f, lieux);
     let mut erreurs = lecture.erreurs;
-    match valider(&lecture.saisie, aujourd_hui(etat)) {
+    match valider(&lecture.saisie, crate::espace::aujourdhui(etat)) {
         Ok(a) if erreurs.is_empty() => Ok((a, lecture.departement)),
         Ok(_) => Err(erreurs),
         Err(domaine) => {
@@ -1380,7 +1383,7 @@ pub async fn nouvelle(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let aujourd_hui = aujourd_hui(&etat);
+    let aujourd_hui = crate::espace::aujourdhui(&etat);
     if let Err(r) = connecte.autoriser(
         &etat,
         Action::Creer,
@@ -1439,7 +1442,7 @@ pub async fn creer(
         Err(r) => return r,
     };
     let f = Saisie::depuis_champs(&champs);
-    let date = lire_date(&f.date).unwrap_or_else(|| aujourd_hui(&etat));
+    let date = lire_date(&f.date).unwrap_or_else(|| crate::espace::aujourdhui(&etat));
     if let Err(r) = connecte.autoriser(
         &etat,
         Action::Creer,
@@ -1466,9 +1469,15 @@ pub async fn creer(
             )
         }
     };
+    // Filed under the mediator's current employer, for its statistics.
+    let structure_id =
+        match crate::espace::structures::employeur_actuel(&etat, &connecte.utilisateur.id).await {
+            Ok(s) => s,
+            Err(e) => return indisponible(&e),
+        };
     let nouvelle = NouvelleActivite {
         mediateur_id: connecte.utilisateur.id.clone(),
-        structure_id: None,
+        structure_id,
         departement,
         activite,
         cree_le: etat.maintenant(),
@@ -1571,7 +1580,7 @@ pub async fn dupliquer(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let aujourd_hui = aujourd_hui(&etat);
+    let aujourd_hui = crate::espace::aujourdhui(&etat);
     // The copy is a new record of the record's owner, dated today and filed
     // like any new record (under no structure yet): only the owner may.
     let copie = FicheActivite {
@@ -1871,7 +1880,7 @@ pub async fn liste(
                 .verdict(
                     &etat,
                     Action::Creer,
-                    &Cible::Activite(fiche_nouvelle(&connecte, aujourd_hui(&etat))),
+                    &Cible::Activite(fiche_nouvelle(&connecte, crate::espace::aujourdhui(&etat))),
                 )
                 .is_ok(),
             enregistree,

@@ -502,6 +502,7 @@ fn jour(d: chrono::NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+#[allow(clippy::result_large_err)]
 fn est_coordinateur(connecte: &Connecte) -> Result<(), Response> {
     if connecte.acteur.a_le_role(Role::Coordinateur) {
         Ok(())
