@@ -2068,3 +2068,260 @@ async fn activite_au_clavier() {
     })
     .await;
 }
+
+/// A verified account with these grants, made in the store, then signed in
+/// through the real form (after clearing any other session); its id.
+async fn connecter(
+    c: &Client,
+    site: &Site,
+    email: &str,
+    attributions: &[maillage_comptes::Attribution],
+) -> String {
+    const MDP: &str = "cheval agrafe batterie correcte";
+    let maintenant = chrono::Utc::now();
+    let id = match site.store.utilisateur_par_email(email).await.expect("read") {
+        Some(u) => u.id,
+        None => {
+            let id = site
+                .store
+                .creer_utilisateur(&maillage_store::NouvelUtilisateur {
+                    email: email.to_string(),
+                    nom: Some(format!("Compte {email}")),
+                    mot_de_passe: maillage_comptes::hacher_mot_de_passe(MDP).expect("hash"),
+                    cree_le: maintenant,
+                    par: None,
+                })
+                .await
+                .expect("account");
+            site.store
+                .marquer_email_verifie(&id, maintenant)
+                .await
+                .expect("verified");
+            for a in attributions {
+                site.store
+                    .attribuer(&id, a, None, maintenant)
+                    .await
+                    .expect("grant");
+            }
+            id
+        }
+    };
+    c.delete_all_cookies().await.expect("cookies");
+    aller(c, site, "/compte/connexion").await;
+    trouver(c, "#email")
+        .await
+        .send_keys(email)
+        .await
+        .expect("email");
+    trouver(c, "#mot_de_passe")
+        .await
+        .send_keys(MDP)
+        .await
+        .expect("password");
+    let bouton = trouver(c, "form[action='/compte/connexion'] button").await;
+    cliquer_puis_attendre(c, bouton).await;
+    assert!(
+        url_courante(c).await.ends_with("/espace"),
+        "{}",
+        url_courante(c).await
+    );
+    id
+}
+
+/// Sends the form whose action is `action` after typing `valeurs` into its
+/// fields (by id).
+async fn envoyer_formulaire(c: &Client, action: &str, valeurs: &[(&str, &str)]) {
+    for (id, v) in valeurs {
+        let champ = trouver(c, &format!("#{id}")).await;
+        if champ.tag_name().await.expect("tag") == "select" {
+            c.execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![json!(id), json!(v)],
+            )
+            .await
+            .expect("select");
+        } else {
+            champ.clear().await.expect("clear");
+            champ.send_keys(v).await.expect("type");
+        }
+    }
+    let bouton = trouver(c, &format!("form[action='{action}'] button[type='submit']")).await;
+    cliquer_puis_attendre(c, bouton).await;
+}
+
+/// Every page of the workspace added for accounts, administration, teams
+/// and structures, for each role that sees it, in its ordinary and error
+/// states: axe-core finds no violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn espace_par_role() {
+    use maillage_comptes::{Attribution, PerimetreAttribution, Role};
+    let Some(nav) = Navigateur::trouver() else {
+        return;
+    };
+    let site = site().await;
+    let site = &site;
+    let siret = "73282932000074";
+    site.store
+        .creer_ou_lire_structure(&maillage_store::NouvelleStructure {
+            siret: siret.to_string(),
+            nom: "Centre social des Trois Rivières".to_string(),
+            commune: "16015".to_string(),
+            adresse: None,
+            cree_le: chrono::Utc::now(),
+            par: None,
+        })
+        .await
+        .expect("structure");
+    nav.session(Reglage::Ordinaire, |c| async move {
+        let mut rapport = RapportAxe::default();
+        // Signed out: password reset and its message.
+        axe_sur(&c, site, "/compte/mot-de-passe-oublie", &mut rapport).await;
+        envoyer_formulaire(&c, "/compte/mot-de-passe-oublie", &[("email", "x")]).await;
+        axe(&c, "/compte/mot-de-passe-oublie (erreur)", &mut rapport).await;
+        axe_sur(
+            &c,
+            site,
+            "/compte/reinitialisation?jeton=essai",
+            &mut rapport,
+        )
+        .await;
+        envoyer_formulaire(
+            &c,
+            "/compte/reinitialisation",
+            &[("mot_de_passe", "court"), ("confirmation", "autre")],
+        )
+        .await;
+        axe(&c, "/compte/reinitialisation (erreurs)", &mut rapport).await;
+
+        // A mediator: home, employer and places.
+        let mediateur = connecter(&c, site, "med@exemple.fr", &[Attribution::mediateur()]).await;
+        axe(&c, "/espace (médiateur)", &mut rapport).await;
+        axe_sur(&c, site, "/espace/structures", &mut rapport).await;
+        envoyer_formulaire(
+            &c,
+            "/espace/structures/employeur",
+            &[("siret", "123"), ("nom", "Essai"), ("commune", "16015")],
+        )
+        .await;
+        axe(&c, "/espace/structures (SIRET refusé)", &mut rapport).await;
+        site.store
+            .employer(
+                &mediateur,
+                siret,
+                chrono::NaiveDate::from_ymd_opt(2025, 1, 6).expect("date"),
+                None,
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("employment");
+        axe_sur(
+            &c,
+            site,
+            "/espace/structures?lieux=angoul%C3%AAme",
+            &mut rapport,
+        )
+        .await;
+
+        // A coordinator: the team, with an error, then an invitation.
+        connecter(
+            &c,
+            site,
+            "coord@exemple.fr",
+            &[Attribution {
+                role: Role::Coordinateur,
+                perimetre: PerimetreAttribution::Equipe(Vec::new()),
+            }],
+        )
+        .await;
+        axe(&c, "/espace (coordinateur)", &mut rapport).await;
+        axe_sur(&c, site, "/espace/equipe", &mut rapport).await;
+        envoyer_formulaire(
+            &c,
+            "/espace/equipe/ajouter",
+            &[("email", "pas-une-adresse")],
+        )
+        .await;
+        axe(&c, "/espace/equipe (erreur)", &mut rapport).await;
+        envoyer_formulaire(&c, "/espace/equipe/ajouter", &[("email", "med@exemple.fr")]).await;
+        axe(&c, "/espace/equipe (un membre)", &mut rapport).await;
+
+        // A structure manager.
+        connecter(
+            &c,
+            site,
+            "gestion@exemple.fr",
+            &[Attribution::gestionnaire_structure(siret)],
+        )
+        .await;
+        axe_sur(&c, site, "/espace/structures", &mut rapport).await;
+        axe_sur(
+            &c,
+            site,
+            &format!("/espace/structures/{siret}"),
+            &mut rapport,
+        )
+        .await;
+
+        // An administrator: journal, accounts, a role refused, e-mail,
+        // an invitation sent then opened signed out.
+        connecter(
+            &c,
+            site,
+            "admin@exemple.fr",
+            &[Attribution::administrateur()],
+        )
+        .await;
+        axe(&c, "/espace (administrateur)", &mut rapport).await;
+        axe_sur(&c, site, "/espace/journal", &mut rapport).await;
+        axe_sur(&c, site, "/espace/utilisateurs?q=exemple", &mut rapport).await;
+        aller(&c, site, &format!("/espace/utilisateurs/{mediateur}")).await;
+        axe(&c, "/espace/utilisateurs/{id}", &mut rapport).await;
+        envoyer_formulaire(
+            &c,
+            &format!("/espace/utilisateurs/{mediateur}/roles"),
+            &[("role", "gestionnaire_territorial"), ("perimetre", "999")],
+        )
+        .await;
+        axe(&c, "/espace/utilisateurs/{id} (erreur)", &mut rapport).await;
+        aller(&c, site, "/espace/utilisateurs").await;
+        envoyer_formulaire(
+            &c,
+            "/espace/utilisateurs/inviter",
+            &[("invite-email", "invitee@exemple.fr")],
+        )
+        .await;
+        axe(
+            &c,
+            "/espace/utilisateurs (invitation envoyée)",
+            &mut rapport,
+        )
+        .await;
+        axe_sur(&c, site, "/espace/courriels", &mut rapport).await;
+        axe_sur(&c, site, "/espace/structures", &mut rapport).await;
+        c.delete_all_cookies().await.expect("cookies");
+        aller(&c, site, "/compte/boite-d-envoi").await;
+        let lien = trouver(&c, "a[href*='/compte/invitation?jeton=']").await;
+        cliquer_puis_attendre(&c, lien).await;
+        axe(&c, "/compte/invitation", &mut rapport).await;
+        envoyer_formulaire(
+            &c,
+            "/compte/invitation",
+            &[
+                ("nom", ""),
+                ("mot_de_passe", "court"),
+                ("confirmation", "court"),
+            ],
+        )
+        .await;
+        axe(&c, "/compte/invitation (erreurs)", &mut rapport).await;
+
+        assert!(
+            rapport.echecs.is_empty(),
+            "{} violation(s) axe :\n{}",
+            rapport.echecs.len(),
+            rapport.echecs.join("\n\n")
+        );
+        assert_eq!(rapport.pages.len(), 24);
+    })
+    .await;
+}
