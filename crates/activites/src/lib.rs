@@ -17,6 +17,7 @@
 pub mod activite;
 pub mod duree;
 pub mod enums;
+pub mod repartition;
 pub mod validation;
 
 pub use activite::{
@@ -28,4 +29,5 @@ pub use enums::{
     Autonomie, CodeInconnu, Genre, Materiel, NiveauAtelier, StatutSocial, StructureDeRedirection,
     Thematique, TrancheAge, TypeActivite, TypeLieu,
 };
+pub use repartition::{repartition_beneficiaires, RepartitionBeneficiaires};
 pub use validation::{libelle_champ, valider, ErreurChamp};

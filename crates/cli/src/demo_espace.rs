@@ -249,6 +249,7 @@ pub async fn peupler(
                 })?;
                 store
                     .enregistrer_activite(&NouvelleActivite {
+                        demographies_suivies: Vec::new(),
                         mediateur_id: mediateur.clone(),
                         structure_id: None,
                         departement: Some(DEPARTEMENT.to_string()),

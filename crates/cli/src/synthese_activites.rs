@@ -233,6 +233,7 @@ pub fn activite(population: &Population, graine: u64, k: u64) -> anyhow::Result<
         )
     })?;
     Ok(NouvelleActivite {
+        demographies_suivies: Vec::new(),
         mediateur_id: m.id.clone(),
         structure_id: Some(m.structure.clone()),
         departement,

@@ -12,7 +12,10 @@
 use crate::commun::valeur;
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
-use maillage_activites::{Activite, ActiviteSaisie, Materiel, Thematique, TypeActivite, TypeLieu};
+use maillage_activites::{
+    Activite, ActiviteSaisie, Demographie, Genre, Materiel, StatutSocial, Thematique, TrancheAge,
+    TypeActivite, TypeLieu,
+};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// Journal action of [`crate::Store::enregistrer_activite`].
@@ -32,6 +35,11 @@ pub struct NouvelleActivite {
     /// knows the place's or commune's département; the store does not).
     pub departement: Option<String>,
     pub activite: Activite,
+    /// Demographics of the record's followed beneficiaries, in order (the
+    /// individual's one, or the workshop's `participants`): the record
+    /// does not hold them, the beneficiary records do. Missing ones count
+    /// as "non communiqué" (see [`maillage_activites::repartition_beneficiaires`]).
+    pub demographies_suivies: Vec<Demographie>,
     /// Creation time (also the first `modifie_le`), stored to the microsecond.
     pub cree_le: DateTime<Utc>,
 }
@@ -267,9 +275,43 @@ pub(crate) struct Colonnes {
     pub(crate) materiel: i32,
     pub(crate) accompagnements: i32,
     pub(crate) donnees: String,
+    /// In the order of [`colonnes_beneficiaires`].
+    pub(crate) beneficiaires: Vec<i32>,
 }
 
-pub(crate) fn colonnes(a: &Activite, operation: &'static str) -> Result<Colonnes, StoreError> {
+/// `CamelCase` → `snake_case`, for column names made of enumeration codes.
+fn serpent(code: &str) -> String {
+    let mut s = String::with_capacity(code.len() + 4);
+    for (i, c) in code.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            s.push('_');
+        }
+        s.push(c.to_ascii_lowercase());
+    }
+    s
+}
+
+/// The beneficiary count columns (migration 0007): genre, tranche d'âge and
+/// statut social, each value in its enumeration's order, named after its
+/// code so the SQL cannot drift from the domain (checked by a unit test).
+pub(crate) fn colonnes_beneficiaires() -> Vec<String> {
+    let genres = Genre::ALL
+        .iter()
+        .map(|v| format!("genre_{}", serpent(v.code())));
+    let ages = TrancheAge::ALL
+        .iter()
+        .map(|v| format!("tranche_age_{}", serpent(v.code())));
+    let statuts = StatutSocial::ALL
+        .iter()
+        .map(|v| format!("statut_social_{}", serpent(v.code())));
+    genres.chain(ages).chain(statuts).collect()
+}
+
+pub(crate) fn colonnes(
+    a: &Activite,
+    demographies_suivies: &[Demographie],
+    operation: &'static str,
+) -> Result<Colonnes, StoreError> {
     let invalide = |detail: String| StoreError::Invalid { operation, detail };
     let accompagnements = i32::try_from(a.accompagnements_count()).map_err(|_| {
         invalide(format!(
@@ -279,6 +321,11 @@ pub(crate) fn colonnes(a: &Activite, operation: &'static str) -> Result<Colonnes
     })?;
     let donnees = serde_json::to_string(&maillage_activites::dupliquer(a))
         .map_err(|e| invalide(e.to_string()))?;
+    // Each count is at most the accompagnements, which fit in i32.
+    let beneficiaires = maillage_activites::repartition_beneficiaires(a, demographies_suivies)
+        .valeurs()
+        .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+        .collect();
     Ok(Colonnes {
         date: a.date(),
         type_activite: a.type_activite().code(),
@@ -291,6 +338,7 @@ pub(crate) fn colonnes(a: &Activite, operation: &'static str) -> Result<Colonnes
         materiel: masque_materiel(a.materiel()) as i32,
         accompagnements,
         donnees,
+        beneficiaires,
     })
 }
 
@@ -501,16 +549,23 @@ macro_rules! operations_activites {
                 n: &$crate::NouvelleActivite,
             ) -> Result<String, $crate::StoreError> {
                 const OP: &str = "l'enregistrement d'une activité";
-                let c = $crate::activites::colonnes(&n.activite, OP)?;
+                let c = $crate::activites::colonnes(&n.activite, &n.demographies_suivies, OP)?;
                 let id = $crate::activites::nouvel_identifiant();
                 let quand = $crate::commun::horodatage(n.cree_le);
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
-                sqlx::query(
+                let beneficiaires = $crate::activites::colonnes_beneficiaires();
+                let parametres: Vec<String> =
+                    (17..17 + beneficiaires.len()).map(|i| format!(", ${i}")).collect();
+                let sql = format!(
                     "INSERT INTO activites (id, mediateur_id, structure_id, departement, date, \
                      type_activite, duree_minutes, type_lieu, lieu_id, code_insee, thematiques, \
-                     materiel, accompagnements, donnees, cree_le, modifie_le) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                )
+                     materiel, accompagnements, donnees, cree_le, modifie_le, {}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16{})",
+                    beneficiaires.join(", "),
+                    parametres.concat()
+                );
+                let mut requete = sqlx::query(&sql)
                 .bind(&id)
                 .bind(&n.mediateur_id)
                 .bind(&n.structure_id)
@@ -526,10 +581,14 @@ macro_rules! operations_activites {
                 .bind(c.accompagnements)
                 .bind(&c.donnees)
                 .bind(quand)
-                .bind(quand)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::commun::erreur_db(OP))?;
+                .bind(quand);
+                for n in &c.beneficiaires {
+                    requete = requete.bind(*n);
+                }
+                requete
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
                 let entree = $crate::NouvelleEntreeJournal {
                     quand,
                     acteur_id: Some(n.mediateur_id.clone()),
@@ -567,22 +626,30 @@ macro_rules! operations_activites {
                 &self,
                 id: &str,
                 activite: &maillage_activites::Activite,
+                demographies_suivies: &[maillage_activites::Demographie],
                 departement: Option<&str>,
                 par: &str,
                 le: chrono::DateTime<chrono::Utc>,
             ) -> Result<(), $crate::StoreError> {
                 const OP: &str = "la modification d'une activité";
-                let c = $crate::activites::colonnes(activite, OP)?;
+                let c = $crate::activites::colonnes(activite, demographies_suivies, OP)?;
                 let quand = $crate::commun::horodatage(le);
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
                 // The write comes first: it takes SQLite's write lock before
                 // any read, so the transaction cannot fail to upgrade.
-                let r = sqlx::query(
+                let beneficiaires: Vec<String> = $crate::activites::colonnes_beneficiaires()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, col)| format!(", {col} = ${}", i + 14))
+                    .collect();
+                let sql = format!(
                     "UPDATE activites SET date = $1, type_activite = $2, duree_minutes = $3, \
                      type_lieu = $4, lieu_id = $5, code_insee = $6, departement = $7, \
                      thematiques = $8, materiel = $9, accompagnements = $10, donnees = $11, \
-                     modifie_le = $12 WHERE id = $13 AND supprime_le IS NULL",
-                )
+                     modifie_le = $12{} WHERE id = $13 AND supprime_le IS NULL",
+                    beneficiaires.concat()
+                );
+                let mut requete = sqlx::query(&sql)
                 .bind(c.date)
                 .bind(c.type_activite)
                 .bind(c.duree_minutes)
@@ -595,10 +662,14 @@ macro_rules! operations_activites {
                 .bind(c.accompagnements)
                 .bind(&c.donnees)
                 .bind(quand)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::commun::erreur_db(OP))?;
+                .bind(id);
+                for n in &c.beneficiaires {
+                    requete = requete.bind(*n);
+                }
+                let r = requete
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::commun::erreur_db(OP))?;
                 if r.rows_affected() == 0 {
                     let detail = match Self::est_supprimee(&mut *tx, id, OP).await? {
                         None => format!("aucune activité n'a l'identifiant « {id} »"),
@@ -767,6 +838,26 @@ mod tests {
         // thematiques is a BIGINT read as i64, materiel an INTEGER (i32).
         assert!(Thematique::ALL.len() < 63);
         assert!(Materiel::ALL.len() < 31);
+    }
+
+    #[test]
+    fn colonnes_beneficiaires_de_la_migration() {
+        let attendues = "genre_masculin, genre_feminin, genre_non_communique, \
+            tranche_age_moins_de_douze, tranche_age_douze_dix_huit, \
+            tranche_age_dix_huit_vingt_quatre, tranche_age_vingt_cinq_trente_neuf, \
+            tranche_age_quarante_cinquante_neuf, tranche_age_soixante_soixante_neuf, \
+            tranche_age_soixante_dix_plus, tranche_age_non_communique, \
+            statut_social_retraite, statut_social_sans_emploi, statut_social_en_emploi, \
+            statut_social_scolarise, statut_social_non_communique";
+        assert_eq!(colonnes_beneficiaires().join(", "), attendues);
+        for m in [
+            include_str!("../migrations/sqlite/0007_statistiques_beneficiaires.sql"),
+            include_str!("../migrations/postgres/0007_statistiques_beneficiaires.sql"),
+        ] {
+            for c in colonnes_beneficiaires() {
+                assert!(m.contains(&format!("ADD COLUMN {c} INTEGER")), "{c}");
+            }
+        }
     }
 
     #[test]

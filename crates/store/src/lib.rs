@@ -34,13 +34,14 @@ mod colonnes;
 mod commun;
 mod comptes;
 mod courriels;
+mod pilotage;
 mod postgres;
 mod sqlite;
 mod statistiques;
 mod structures;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use maillage_activites::Activite;
+use maillage_activites::{Activite, Demographie};
 use maillage_comptes::{
     Acteur, ActionSensible, Attribution, ButJeton, ErreurJeton, Freinage, LienEquipe,
 };
@@ -59,8 +60,12 @@ pub use comptes::{
     normaliser_email, Invitation, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur,
 };
 pub use courriels::{Courriel, NouveauCourriel};
+pub use pilotage::{
+    mois_de_la_periode, ComptePilotage, FiltrePilotage, LignePilotage, Regroupement,
+    TableauPilotage, MOIS_PILOTAGE_MAX,
+};
 pub use statistiques::{
-    Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
+    Compte, FenetreMediateur, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
     VALEURS_FILTRE_MAX,
 };
 pub use structures::{
@@ -468,28 +473,25 @@ impl Store {
 
     /// Replaces a record's content (and its département) and journals
     /// [`ACTION_MODIFICATION_ACTIVITE`] by `par`, in one transaction. The
-    /// mediator and structure stay. [`StoreError::NotFound`] when no
+    /// mediator and structure stay; the beneficiary counts are recounted
+    /// (`demographies_suivies` as in [`NouvelleActivite`]).
+    /// [`StoreError::NotFound`] when no
     /// record has this id or it was deleted. Who may modify is the caller's
     /// decision.
     pub async fn modifier_activite(
         &self,
         id: &str,
         activite: &Activite,
+        demographies_suivies: &[Demographie],
         departement: Option<&str>,
         par: &str,
         le: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         activites::verifier_modification(departement, par)?;
-        match &self.inner {
-            Inner::Sqlite(s) => {
-                s.modifier_activite(id, activite, departement, par, le)
-                    .await
-            }
-            Inner::Postgres(s) => {
-                s.modifier_activite(id, activite, departement, par, le)
-                    .await
-            }
-        }
+        par_base!(
+            self,
+            modifier_activite(id, activite, demographies_suivies, departement, par, le)
+        )
     }
 
     /// Soft-deletes a record (hidden from [`Store::activite`] and

@@ -8,14 +8,21 @@
 //! communes and lieux are one `GROUP BY` pass each. Every query spells out
 //! `supprime_le IS NULL` so the partial indexes apply.
 //!
-//! Beneficiary breakdowns (genre, âge, statut, commune de résidence) are
-//! not here: those figures are only inside `donnees` (JSON), not in
-//! columns, and counting them would mean reading every record.
+//! Beneficiary breakdowns (genre, tranche d'âge, statut social) add up the
+//! count columns of migration 0007, filled when a record is written
+//! (`maillage_activites::repartition_beneficiaires`): no JSON is read. The
+//! commune de résidence of followed beneficiaries is not in the records;
+//! `par_commune` is the commune where the activity took place.
+//!
+//! A coordinator's team is a list of [`FenetreMediateur`]: each member's
+//! records count only within their team link's dates, one index range on
+//! `(mediateur_id, date)` per link.
 
 use crate::StoreError;
 use chrono::NaiveDate;
 use maillage_activites::{
-    Materiel, Thematique, TrancheDuree, TypeActivite, TypeLieu, DUREE_MAX_MINUTES,
+    Genre, Materiel, StatutSocial, Thematique, TrancheAge, TrancheDuree, TypeActivite, TypeLieu,
+    DUREE_MAX_MINUTES,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -43,6 +50,29 @@ pub struct FiltreStatistiques {
     pub lieu_id: Option<String>,
     /// Records having this thématique (among others).
     pub thematique: Option<Thematique>,
+    /// A coordinator's team: only the records of these mediators within
+    /// these dates (several windows for one mediator add up, overlaps
+    /// count once). An empty list matches nothing.
+    pub fenetres: Option<Vec<FenetreMediateur>>,
+}
+
+/// The records of one mediator from `debut` (inclusive) until `fin`
+/// (exclusive, none: open), as a coordinator–mediator team link
+/// (`maillage_comptes::LienEquipe`) delimits them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FenetreMediateur {
+    pub mediateur_id: String,
+    pub debut: NaiveDate,
+    pub fin: Option<NaiveDate>,
+}
+
+impl FenetreMediateur {
+    /// Whether a record of `mediateur_id` on `date` is in the window.
+    pub fn couvre(&self, mediateur_id: &str, date: NaiveDate) -> bool {
+        self.mediateur_id == mediateur_id
+            && date >= self.debut
+            && self.fin.is_none_or(|fin| date < fin)
+    }
 }
 
 /// Most values all the lists of a [`FiltreStatistiques`] may hold together
@@ -99,6 +129,14 @@ pub struct Statistiques {
     /// Lieux d'activité (registry id) with the most records, at most
     /// [`CLASSEMENT_MAX`]: most records first, then by id.
     pub par_lieu: Vec<(String, Compte)>,
+    /// Beneficiaries by genre, every value in `Genre::ALL` order, zeros
+    /// included: `accompagnements` counts the people, `activites` the
+    /// records with at least one of them.
+    pub par_genre: Vec<(Genre, Compte)>,
+    /// Same by tranche d'âge, in `TrancheAge::ALL` order.
+    pub par_tranche_age: Vec<(TrancheAge, Compte)>,
+    /// Same by statut social, in `StatutSocial::ALL` order.
+    pub par_statut_social: Vec<(StatutSocial, Compte)>,
 }
 
 pub(crate) fn verifier_filtre(f: &FiltreStatistiques) -> Result<(), StoreError> {
@@ -106,7 +144,9 @@ pub(crate) fn verifier_filtre(f: &FiltreStatistiques) -> Result<(), StoreError> 
         .into_iter()
         .flatten()
         .map(Vec::len)
-        .sum();
+        .sum::<usize>()
+        // Three bound values per window.
+        + f.fenetres.as_ref().map_or(0, |v| 3 * v.len());
     if n > VALEURS_FILTRE_MAX {
         return Err(StoreError::Invalid {
             operation: "le calcul des statistiques",
@@ -184,6 +224,12 @@ pub(crate) fn colonnes_synthese() -> Vec<String> {
         };
         compte_si(&mut c, &condition);
     }
+    for colonne in crate::activites::colonnes_beneficiaires() {
+        c.push(somme(&format!(
+            "(CASE WHEN {colonne} > 0 THEN 1 ELSE 0 END)"
+        )));
+        c.push(somme(&colonne));
+    }
     c
 }
 
@@ -249,6 +295,9 @@ pub(crate) fn lire_synthese(valeurs: &[i64]) -> Result<Statistiques, StoreError>
         par_materiel: l.comptes("matériel", Materiel::ALL)?,
         par_type_lieu: l.comptes("type de lieu", TypeLieu::ALL)?,
         par_duree: l.comptes("durée", TrancheDuree::ALL)?,
+        par_genre: l.comptes("genre", Genre::ALL)?,
+        par_tranche_age: l.comptes("tranche d'âge", TrancheAge::ALL)?,
+        par_statut_social: l.comptes("statut social", StatutSocial::ALL)?,
         ..Statistiques::default()
     })
 }
@@ -320,6 +369,29 @@ macro_rules! operations_statistiques {
                 }
                 if let Some(au) = f.au {
                     qb.push(" AND date <= ").push_bind(au);
+                }
+                if let Some(fenetres) = &f.fenetres {
+                    // One (mediateur_id, date) range per window: each is an
+                    // index range, OR-ed (SQLite's OR optimisation,
+                    // PostgreSQL's BitmapOr).
+                    qb.push(" AND (");
+                    if fenetres.is_empty() {
+                        qb.push("1 = 0");
+                    }
+                    for (i, w) in fenetres.iter().enumerate() {
+                        if i > 0 {
+                            qb.push(" OR ");
+                        }
+                        qb.push("(mediateur_id = ")
+                            .push_bind(w.mediateur_id.clone())
+                            .push(" AND date >= ")
+                            .push_bind(w.debut);
+                        if let Some(fin) = w.fin {
+                            qb.push(" AND date < ").push_bind(fin);
+                        }
+                        qb.push(")");
+                    }
+                    qb.push(")");
                 }
                 if let Some(t) = f.thematique {
                     // 30 thématiques: the mask fits in i64 (unit-tested).
@@ -443,8 +515,10 @@ mod tests {
         let s = lire_synthese(&valeurs).expect("every column read");
         assert_eq!(s.totaux.activites, 0);
         assert_eq!(s.totaux.mediateurs, 7);
-        let dernier = s.par_duree.last().expect("4 buckets").1;
+        let dernier = s.par_statut_social.last().expect("5 statuts").1;
         assert_eq!(dernier.accompagnements, n as u64 - 1);
+        assert_eq!(s.par_genre.len(), Genre::ALL.len());
+        assert_eq!(s.par_tranche_age.len(), TrancheAge::ALL.len());
         assert!(lire_synthese(&valeurs[..n - 1]).is_err());
         assert!(lire_synthese(&[-1; 200]).is_err());
     }

@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use maillage_activites::{
-    dupliquer, valider, Activite, ActiviteSaisie, Autonomie, Beneficiaire, DureeSaisie, Materiel,
-    NiveauAtelier, ParticipantsAnonymes, StructureDeRedirection, Thematique, TypeActivite,
-    TypeLieu,
+    dupliquer, repartition_beneficiaires, valider, Activite, ActiviteSaisie, Autonomie,
+    Beneficiaire, Demographie, DureeSaisie, Genre, Materiel, NiveauAtelier, ParticipantsAnonymes,
+    StatutSocial, StructureDeRedirection, Thematique, TrancheAge, TypeActivite, TypeLieu,
 };
 use maillage_lieux::{Lieu, PrecisionCoordonnees, CHAMPS};
 use maillage_store::{
@@ -48,6 +48,7 @@ conformance!(
     statistiques_nationales,
     statistiques_filtrees,
     statistiques_classements,
+    pilotage_par_territoire,
 );
 
 // ---------------------------------------------------------------------------
@@ -1246,6 +1247,7 @@ fn nouvelle(
         structure_id: structure.map(str::to_string),
         departement: departement.map(str::to_string),
         activite,
+        demographies_suivies: Vec::new(),
         cree_le: instant(secondes),
     }
 }
@@ -1379,9 +1381,34 @@ async fn activites_modification(ctx: &Ctx) {
         .await
         .expect("create");
     let nouvelle_version = atelier_collectif();
-    s.modifier_activite(&id, &nouvelle_version, Some("13"), "coordo-7", instant(500))
+    // The first followed participant is a woman; the second's demographics
+    // are unknown.
+    let feminin = Demographie {
+        genre: Some(Genre::Feminin),
+        ..Default::default()
+    };
+    s.modifier_activite(
+        &id,
+        &nouvelle_version,
+        &[feminin],
+        Some("13"),
+        "coordo-7",
+        instant(500),
+    )
+    .await
+    .expect("modify");
+    // The beneficiary counts follow the new content: 5 anonymous (3 women,
+    // 1 man, 1 unknown) and 2 followed (1 woman, 1 unknown).
+    let stats = s
+        .statistiques(&FiltreStatistiques::default())
         .await
-        .expect("modify");
+        .expect("statistics");
+    let genres: Vec<u64> = stats
+        .par_genre
+        .iter()
+        .map(|(_, c)| c.accompagnements)
+        .collect();
+    assert_eq!(genres, [1, 4, 2]);
     let a = lue(s, &id).await;
     assert_eq!(a.saisie, dupliquer(&nouvelle_version));
     assert_eq!(a.type_activite, TypeActivite::Collectif);
@@ -1413,6 +1440,7 @@ async fn activites_modification(ctx: &Ctx) {
         .modifier_activite(
             "inconnue",
             &nouvelle_version,
+            &[],
             None,
             "coordo-7",
             instant(600),
@@ -1429,6 +1457,7 @@ async fn activites_modification(ctx: &Ctx) {
         .modifier_activite(
             &id,
             &activite_du(date(2026, 1, 2)),
+            &[],
             None,
             "med-1",
             instant(800),
@@ -1776,7 +1805,7 @@ async fn activites_et_journal_atomiques(ctx: &Ctx) {
     s.enregistrer_activite(&nouvelle("med-1", None, Some("2A"), atelier_collectif(), 2))
         .await
         .expect_err("no journal, no creation");
-    s.modifier_activite(&id, &atelier_collectif(), None, "med-1", instant(3))
+    s.modifier_activite(&id, &atelier_collectif(), &[], None, "med-1", instant(3))
         .await
         .expect_err("no journal, no modification");
     s.supprimer_activite(&id, "med-1", instant(4))
@@ -2731,7 +2760,9 @@ async fn comptes_journal_et_atomicite(ctx: &Ctx) {
 // same count done in Rust over the inputs (`statistiques_attendues`).
 
 use maillage_activites::TrancheDuree;
-use maillage_store::{Compte, FiltreStatistiques, Statistiques, TotauxStatistiques};
+use maillage_store::{
+    Compte, FenetreMediateur, FiltreStatistiques, Statistiques, TotauxStatistiques,
+};
 
 /// Durations of the data set: each bucket boundary and its neighbours.
 const MINUTES_STATISTIQUES: [i64; 12] = [1, 15, 29, 30, 45, 59, 60, 90, 119, 120, 121, 1440];
@@ -2800,12 +2831,47 @@ fn activite_statistiques(i: usize) -> Activite {
     if collectif {
         s.titre_atelier = Some(format!("Atelier {i}"));
         s.participants = (0..i % 3).map(|k| format!("p-{i}-{k}")).collect();
+        let total = (i % 5 + 1) as i64;
+        // Breakdowns adding up to the total, or to less (the rest is
+        // "non communiqué").
         s.participants_anonymes = Some(ParticipantsAnonymes {
-            total: (i % 5 + 1) as i64,
+            total,
+            genre_feminin: total / 2,
+            genre_masculin: total / 3,
+            tranche_age_vingt_cinq_trente_neuf: total - 1,
+            tranche_age_soixante_dix_plus: i64::from(i.is_multiple_of(2)),
+            statut_social_retraite: total,
             ..Default::default()
+        });
+    } else {
+        s.beneficiaire = Some(match i % 3 {
+            0 => Beneficiaire::Suivi {
+                id: format!("b-{i}"),
+            },
+            1 => Beneficiaire::Anonyme(Demographie {
+                genre: Some(Genre::ALL[(i / 3) % Genre::ALL.len()]),
+                tranche_age: Some(TrancheAge::ALL[(i / 3) % TrancheAge::ALL.len()]),
+                statut_social: Some(StatutSocial::ALL[i % StatutSocial::ALL.len()]),
+            }),
+            _ => Beneficiaire::Anonyme(Demographie::default()),
         });
     }
     valide(&s)
+}
+
+/// Demographics of record `i`'s followed beneficiaries: known for even
+/// records, none for odd ones (they count as "non communiqué").
+fn demographies_statistiques(i: usize) -> Vec<Demographie> {
+    if i % 2 == 1 {
+        return Vec::new();
+    }
+    (0..3)
+        .map(|k| Demographie {
+            genre: Some(Genre::ALL[(i + k) % Genre::ALL.len()]),
+            tranche_age: Some(TrancheAge::ALL[(i + k) % TrancheAge::ALL.len()]),
+            statut_social: (k != 1).then_some(StatutSocial::EnEmploi),
+        })
+        .collect()
 }
 
 /// The 32 records of the data set, stored; those with `i % 9 == 4` are then
@@ -2813,13 +2879,14 @@ fn activite_statistiques(i: usize) -> Activite {
 async fn charger_jeu_statistiques(s: &Store) -> Vec<(NouvelleActivite, bool)> {
     let mut jeu = Vec::new();
     for i in 0..32 {
-        let n = nouvelle(
+        let mut n = nouvelle(
             MEDIATEURS_STATISTIQUES[i % MEDIATEURS_STATISTIQUES.len()],
             [Some("st-1"), Some("st-2"), None][i % 3],
             [Some("13"), Some("2A"), Some("75"), Some("84"), None][(i * 3) % 5],
             activite_statistiques(i),
             i as i64,
         );
+        n.demographies_suivies = demographies_statistiques(i);
         let id = s.enregistrer_activite(&n).await.expect("record stored");
         let supprimee = i % 9 == 4;
         if supprimee {
@@ -2831,6 +2898,14 @@ async fn charger_jeu_statistiques(s: &Store) -> Vec<(NouvelleActivite, bool)> {
         jeu.push((n, supprimee));
     }
     jeu
+}
+
+fn fenetre(mediateur: &str, debut: NaiveDate, fin: Option<NaiveDate>) -> FenetreMediateur {
+    FenetreMediateur {
+        mediateur_id: mediateur.to_string(),
+        debut,
+        fin,
+    }
 }
 
 /// Whether the filter keeps this record (the specification of each field).
@@ -2855,6 +2930,9 @@ fn retenue_par(n: &NouvelleActivite, f: &FiltreStatistiques) -> bool {
         && f.type_activite.is_none_or(|t| a.type_activite() == t)
         && f.type_lieu.is_none_or(|t| a.lieu().type_lieu() == t)
         && f.thematique.is_none_or(|t| a.thematiques().contains(&t))
+        && f.fenetres
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|w| w.couvre(&n.mediateur_id, a.date())))
 }
 
 /// The statistics computed in Rust over the live records of `jeu`.
@@ -2901,6 +2979,16 @@ fn statistiques_attendues(
         let mois = n.activite.date().format("%Y-%m").to_string();
         ajouter(par_mois.entry(mois).or_default(), &n.activite);
     }
+    // Beneficiaries: people of each value, and records with at least one.
+    let repartitions: Vec<_> = retenues
+        .iter()
+        .map(|n| repartition_beneficiaires(&n.activite, &n.demographies_suivies))
+        .collect();
+    let beneficiaires =
+        |nombre: &dyn Fn(&maillage_activites::RepartitionBeneficiaires) -> u64| Compte {
+            activites: repartitions.iter().filter(|r| nombre(r) > 0).count() as u64,
+            accompagnements: repartitions.iter().map(nombre).sum(),
+        };
     Statistiques {
         totaux: TotauxStatistiques {
             activites: tous.activites,
@@ -2938,6 +3026,18 @@ fn statistiques_attendues(
             .collect(),
         par_commune: classement(&|a| a.lieu().code_insee().map(str::to_string)),
         par_lieu: classement(&|a| a.lieu().structure_id().map(str::to_string)),
+        par_genre: Genre::ALL
+            .iter()
+            .map(|g| (*g, beneficiaires(&|r| r.genre(*g))))
+            .collect(),
+        par_tranche_age: TrancheAge::ALL
+            .iter()
+            .map(|t| (*t, beneficiaires(&|r| r.tranche_age(*t))))
+            .collect(),
+        par_statut_social: StatutSocial::ALL
+            .iter()
+            .map(|t| (*t, beneficiaires(&|r| r.statut_social(*t))))
+            .collect(),
     }
 }
 
@@ -2963,6 +3063,15 @@ fn comparer_statistiques(obtenues: &Statistiques, attendues: &Statistiques, cas:
         "{cas}: communes"
     );
     assert_eq!(obtenues.par_lieu, attendues.par_lieu, "{cas}: lieux");
+    assert_eq!(obtenues.par_genre, attendues.par_genre, "{cas}: genres");
+    assert_eq!(
+        obtenues.par_tranche_age, attendues.par_tranche_age,
+        "{cas}: tranches d'âge"
+    );
+    assert_eq!(
+        obtenues.par_statut_social, attendues.par_statut_social,
+        "{cas}: statuts"
+    );
     assert_eq!(obtenues, attendues, "{cas}");
 }
 
@@ -3018,6 +3127,30 @@ async fn statistiques_nationales(ctx: &Ctx) {
         ),
     ] {
         assert_eq!(somme, total, "{nom}");
+    }
+    // Each beneficiary breakdown splits the accompaniments, and the data
+    // set fills every value.
+    let accompagnements = stats.totaux.accompagnements;
+    for (nom, valeurs) in [
+        (
+            "genres",
+            stats.par_genre.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
+        ),
+        (
+            "âges",
+            stats.par_tranche_age.iter().map(|(_, c)| *c).collect(),
+        ),
+        (
+            "statuts",
+            stats.par_statut_social.iter().map(|(_, c)| *c).collect(),
+        ),
+    ] {
+        assert_eq!(
+            valeurs.iter().map(|c| c.accompagnements).sum::<u64>(),
+            accompagnements,
+            "{nom}"
+        );
+        assert!(valeurs.iter().all(|c| c.accompagnements > 0), "{nom}");
     }
 
     // Deleted records are not counted: the same data with them live gives
@@ -3181,6 +3314,46 @@ async fn statistiques_filtrees(ctx: &Ctx) {
             },
         ),
         (
+            "une équipe avec les dates de ses liens",
+            FiltreStatistiques {
+                fenetres: Some(vec![
+                    // Joined on 1 February, still in the team.
+                    fenetre("med-a", date(2026, 2, 1), None),
+                    // Left on 1 March (exclusive), came back on 1 May.
+                    fenetre("med-b", date(2026, 1, 1), Some(date(2026, 3, 1))),
+                    fenetre("med-b", date(2026, 5, 1), None),
+                    // Overlapping windows count each record once.
+                    fenetre("med-c", date(2025, 1, 1), Some(date(2026, 2, 1))),
+                    fenetre("med-c", date(2026, 1, 15), Some(date(2026, 3, 2))),
+                ]),
+                ..Default::default()
+            },
+        ),
+        (
+            "une équipe, fin de lien exclue",
+            FiltreStatistiques {
+                fenetres: Some(vec![fenetre(
+                    "med-a",
+                    date(2025, 1, 1),
+                    Some(date(2026, 1, 1)),
+                )]),
+                ..Default::default()
+            },
+        ),
+        (
+            "une équipe et une période",
+            FiltreStatistiques {
+                fenetres: Some(vec![
+                    fenetre("med-d", date(2026, 1, 1), None),
+                    fenetre("med-e", date(2025, 1, 1), Some(date(2026, 5, 1))),
+                ]),
+                du: Some(date(2026, 1, 15)),
+                au: Some(date(2026, 6, 30)),
+                type_activite: Some(TypeActivite::Individuel),
+                ..Default::default()
+            },
+        ),
+        (
             "combinés",
             FiltreStatistiques {
                 mediateurs: liste(&["med-a", "med-b", "med-c"]),
@@ -3201,6 +3374,23 @@ async fn statistiques_filtrees(ctx: &Ctx) {
         let obtenues = s.statistiques(f).await.expect("statistics");
         comparer_statistiques(&obtenues, &attendues, cas);
     }
+    // A team member's records outside their link's dates are not counted:
+    // the same mediators without dates give more.
+    let equipe = restrictifs
+        .iter()
+        .find(|(cas, _)| *cas == "une équipe avec les dates de ses liens")
+        .map(|(_, f)| f)
+        .expect("team case");
+    let avec_dates = statistiques_attendues(&jeu, equipe);
+    let sans_dates = statistiques_attendues(
+        &jeu,
+        &FiltreStatistiques {
+            mediateurs: liste(&["med-a", "med-b", "med-c"]),
+            ..Default::default()
+        },
+    );
+    assert!(avec_dates.totaux.activites < sans_dates.totaux.activites);
+
     // The period bounds are inclusive: live records lie on both bounds.
     let sur = |jour: NaiveDate| {
         jeu.iter()
@@ -3229,6 +3419,24 @@ async fn statistiques_filtrees(ctx: &Ctx) {
             FiltreStatistiques {
                 du: Some(date(2026, 3, 2)),
                 au: Some(date(2026, 3, 1)),
+                ..Default::default()
+            },
+        ),
+        (
+            "équipe vide",
+            FiltreStatistiques {
+                fenetres: Some(Vec::new()),
+                ..Default::default()
+            },
+        ),
+        (
+            "lien terminé avant la période",
+            FiltreStatistiques {
+                fenetres: Some(vec![fenetre(
+                    "med-a",
+                    date(2025, 1, 1),
+                    Some(date(2025, 6, 1)),
+                )]),
                 ..Default::default()
             },
         ),
@@ -3346,5 +3554,165 @@ async fn statistiques_identiques_sqlite_et_postgres() {
     } else {
         // Only with MAILLAGE_SKIP_POSTGRES=1.
         assert_eq!(resultats.len(), 1);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pilotage table: checked against the same count done in Rust.
+
+use maillage_store::{
+    mois_de_la_periode, ComptePilotage, FiltrePilotage, LignePilotage, Regroupement,
+    TableauPilotage,
+};
+
+fn pilotage_attendu(jeu: &[(NouvelleActivite, bool)], f: &FiltrePilotage) -> TableauPilotage {
+    let mois = mois_de_la_periode(f.du, f.au);
+    let retenues: Vec<&NouvelleActivite> = jeu
+        .iter()
+        .filter(|(n, sup)| {
+            let d = n.activite.date();
+            !sup && d >= f.du
+                && d <= f.au
+                && f.departements.as_ref().is_none_or(|l| {
+                    n.departement
+                        .as_ref()
+                        .is_some_and(|x| l.iter().any(|y| y == x))
+                })
+        })
+        .map(|(n, _)| n)
+        .collect();
+    let (groupes, valeur): (_, fn(&NouvelleActivite) -> Option<String>) = match &f.regroupement {
+        Regroupement::Departements(g) => (g, |n| n.departement.clone()),
+        Regroupement::Communes(g) => (g, |n| n.activite.lieu().code_insee().map(str::to_string)),
+    };
+    let cle = |n: &NouvelleActivite| -> Option<String> {
+        let v = valeur(n)?;
+        groupes
+            .iter()
+            .find(|(_, l)| l.contains(&v))
+            .map(|(c, _)| c.clone())
+    };
+    let compter = |choisies: &[&&NouvelleActivite]| ComptePilotage {
+        mediateurs: choisies
+            .iter()
+            .map(|n| n.mediateur_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64,
+        activites: choisies.len() as u64,
+        accompagnements: choisies
+            .iter()
+            .map(|n| n.activite.accompagnements_count())
+            .sum(),
+    };
+    let ligne = |territoire: Option<String>, garder: &dyn Fn(&NouvelleActivite) -> bool| {
+        let dedans: Vec<&&NouvelleActivite> = retenues.iter().filter(|n| garder(n)).collect();
+        LignePilotage {
+            territoire,
+            par_mois: mois
+                .iter()
+                .map(|m| {
+                    let du_mois: Vec<&&NouvelleActivite> = dedans
+                        .iter()
+                        .copied()
+                        .filter(|n| n.activite.date().format("%Y-%m").to_string() == *m)
+                        .collect();
+                    compter(&du_mois)
+                })
+                .collect(),
+            total: compter(&dedans),
+        }
+    };
+    let mut lignes: Vec<LignePilotage> = groupes
+        .iter()
+        .map(|(c, _)| ligne(Some(c.clone()), &|n| cle(n).as_ref() == Some(c)))
+        .collect();
+    if retenues.iter().any(|n| cle(n).is_none()) {
+        lignes.push(ligne(None, &|n| cle(n).is_none()));
+    }
+    TableauPilotage {
+        total: ligne(None, &|_| true),
+        lignes,
+        mois,
+    }
+}
+
+async fn pilotage_par_territoire(ctx: &Ctx) {
+    let s = &ctx.store;
+    let jeu = charger_jeu_statistiques(s).await;
+    let v = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let cas = [
+        (
+            "nation par région",
+            FiltrePilotage {
+                departements: None,
+                du: date(2025, 11, 1),
+                au: date(2026, 6, 30),
+                regroupement: Regroupement::Departements(vec![
+                    ("93".to_string(), v(&["13", "84"])),
+                    ("94".to_string(), v(&["2A", "2B"])),
+                    ("11".to_string(), v(&["75", "77"])),
+                    ("53".to_string(), Vec::new()),
+                ]),
+            },
+        ),
+        (
+            "région par département, sur une partie de l'année",
+            FiltrePilotage {
+                departements: Some(v(&["13", "84"])),
+                du: date(2026, 1, 15),
+                au: date(2026, 5, 1),
+                regroupement: Regroupement::Departements(vec![
+                    ("13".to_string(), v(&["13"])),
+                    ("84".to_string(), v(&["84"])),
+                ]),
+            },
+        ),
+        (
+            "département par EPCI (communes), le reste sans commune",
+            FiltrePilotage {
+                departements: Some(v(&["13"])),
+                du: date(2025, 12, 1),
+                au: date(2026, 6, 30),
+                regroupement: Regroupement::Communes(vec![
+                    ("200054807".to_string(), v(&["13055", "84007"])),
+                    ("2A004".to_string(), v(&["2A004"])),
+                ]),
+            },
+        ),
+    ];
+    for (nom, f) in &cas {
+        let attendu = pilotage_attendu(&jeu, f);
+        assert!(attendu.total.total.activites > 0, "{nom}: meaningful");
+        let obtenu = s.pilotage(f).await.expect("pilotage");
+        assert_eq!(obtenu.mois, attendu.mois, "{nom}: mois");
+        assert_eq!(obtenu.total, attendu.total, "{nom}: total");
+        assert_eq!(obtenu.lignes, attendu.lignes, "{nom}");
+    }
+    // The national table has a row for records of départements in no
+    // région given (none here: "75" is grouped) and for records without
+    // département.
+    let national = s.pilotage(&cas[0].1).await.expect("pilotage");
+    assert_eq!(national.lignes.len(), 5);
+    assert_eq!(national.lignes[4].territoire, None);
+    assert_eq!(national.lignes[3].total, ComptePilotage::default());
+    // Mediators are counted once over the period, not added up by month.
+    let ligne = &national.total;
+    let somme: u64 = ligne.par_mois.iter().map(|c| c.mediateurs).sum();
+    assert!(ligne.total.mediateurs < somme);
+    assert_eq!(ligne.total.mediateurs, 5);
+    // Refused: a period after its end, too many months.
+    for (du, au) in [
+        (date(2026, 2, 1), date(2026, 1, 31)),
+        (date(2020, 1, 1), date(2026, 1, 31)),
+    ] {
+        let e = s
+            .pilotage(&FiltrePilotage {
+                du,
+                au,
+                ..cas[0].1.clone()
+            })
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
     }
 }

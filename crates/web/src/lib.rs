@@ -20,6 +20,7 @@ pub mod bench;
 pub mod courriel;
 pub mod espace;
 mod etat;
+pub mod graphiques;
 pub mod pages;
 pub mod parametres;
 pub mod securite;
@@ -144,6 +145,8 @@ pub fn routeur(etat: Etat) -> Router {
         .merge(pages)
         .merge(crate::espace::activites::routes())
         .merge(api)
+        .merge(crate::espace::statistiques::routes())
+        .merge(crate::espace::pilotage::routes())
         .fallback(pages::introuvable)
         .layer(middleware::from_fn_with_state(etat.clone(), securite::entetes))
         .layer(CompressionLayer::new())

