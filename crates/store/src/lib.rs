@@ -33,6 +33,8 @@ mod activites;
 mod colonnes;
 mod commun;
 mod comptes;
+mod export_activites;
+mod jetons_api;
 mod postgres;
 mod sqlite;
 mod statistiques;
@@ -54,6 +56,8 @@ pub use activites::{
 };
 pub use colonnes::COLONNES_LIEU;
 pub use comptes::{normaliser_email, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur};
+pub use export_activites::{Curseur, FiltreParcours, OrdreParcours, ParcoursActivites, LOT_MAX};
+pub use jetons_api::JetonApi;
 pub use statistiques::{
     Compte, FiltreStatistiques, Statistiques, TotauxStatistiques, CLASSEMENT_MAX,
     VALEURS_FILTRE_MAX,

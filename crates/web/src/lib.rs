@@ -128,6 +128,7 @@ pub fn routeur(etat: Etat) -> Router {
     Router::new()
         .merge(pages)
         .merge(api)
+        .merge(crate::espace::jetons_api::routes())
         .fallback(pages::introuvable)
         .layer(middleware::from_fn_with_state(etat.clone(), securite::entetes))
         .layer(CompressionLayer::new())
