@@ -20,6 +20,7 @@
 pub mod acces;
 pub mod freinage;
 pub mod jeton;
+pub mod jeton_api;
 pub mod journal;
 pub mod mot_de_passe;
 pub mod role;
@@ -32,6 +33,11 @@ pub use acces::{
 };
 pub use freinage::{message_attente, Freinage, FENETRE_ECHECS, MAX_ECHECS_AVANT_BLOCAGE};
 pub use jeton::{consommer, secret_aleatoire, ButJeton, ErreurGeneration, ErreurJeton, Jeton};
+pub use jeton_api::{
+    correspond, empreinte_jeton_api, jeton_utilisable, lire_portees, portees_en_texte,
+    verifier_jeton_api, ErreurAuthApi, ErreurChampJeton, ErreurCreationJeton, NouveauJetonApi,
+    PorteeApi, PorteeInconnue, DUREES_PROPOSEES_JOURS, DUREE_MAX_JOURS, PREFIXE_JETON_API,
+};
 pub use journal::{ActionSensible, ActionSensibleInconnue, EntreeJournal};
 pub use mot_de_passe::{
     doit_etre_rehache, hacher_mot_de_passe, politique_mot_de_passe, verifier_mot_de_passe,

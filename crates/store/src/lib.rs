@@ -34,6 +34,8 @@ mod colonnes;
 mod commun;
 mod comptes;
 mod courriels;
+mod export_activites;
+mod jetons_api;
 mod pilotage;
 mod postgres;
 mod sqlite;
@@ -60,6 +62,8 @@ pub use comptes::{
     normaliser_email, Invitation, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur,
 };
 pub use courriels::{Courriel, NouveauCourriel};
+pub use export_activites::{Curseur, FiltreParcours, OrdreParcours, ParcoursActivites, LOT_MAX};
+pub use jetons_api::JetonApi;
 pub use pilotage::{
     mois_de_la_periode, ComptePilotage, FiltrePilotage, LignePilotage, Regroupement,
     TableauPilotage, MOIS_PILOTAGE_MAX,

@@ -147,6 +147,7 @@ pub fn routeur(etat: Etat) -> Router {
         .merge(api)
         .merge(crate::espace::statistiques::routes())
         .merge(crate::espace::pilotage::routes())
+        .merge(crate::espace::jetons_api::routes())
         .fallback(pages::introuvable)
         .layer(middleware::from_fn_with_state(etat.clone(), securite::entetes))
         .layer(CompressionLayer::new())

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1` (read-only, CORS open, rate limited), its
 //! OpenAPI document and its documentation page.
 
+pub mod activites;
 pub mod exports;
+pub mod jetons;
 pub mod lieux;
 pub mod openapi;
 pub mod orientation;

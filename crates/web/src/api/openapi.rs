@@ -1,6 +1,7 @@
 //! The OpenAPI document (`/api/openapi.json`, utoipa) and an offline
 //! documentation page rendered from it (`/api`).
 
+use super::jetons::SecuriteJeton;
 use crate::pages::{rendre, Mise};
 use askama::Template;
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(
         title = "API de Maillage",
-        description = "Les lieux de médiation numérique au standard national v1.0.2 : recherche, orientation, territoires, exports. Lecture seule, sans clé, CORS ouvert, débit limité par adresse.",
+        description = "Les lieux de médiation numérique au standard national v1.0.2 : recherche, orientation, territoires, exports. Lecture seule, CORS ouvert, débit limité par adresse ; sans clé, sauf les activités (jeton d'accès créé dans l'espace).",
         license(name = "Données : Licence Ouverte 2.0 ; logiciel : AGPL-3.0-or-later"),
     ),
     paths(
@@ -26,6 +27,7 @@ use utoipa::OpenApi;
         super::territoires::territoires,
         super::territoires::territoire,
         super::exports::export,
+        super::activites::activites,
     ),
     components(schemas(
         super::ErreurApi,
@@ -37,12 +39,17 @@ use utoipa::OpenApi;
         super::orientation::Compte,
         super::territoires::Territoires,
         super::territoires::TerritoireApi,
+        super::activites::ReponseActivites,
+        super::activites::ActiviteApi,
+        super::activites::DemographieApi,
     )),
+    modifiers(&SecuriteJeton),
     tags(
         (name = "lieux", description = "Chercher et lire les lieux"),
         (name = "orientation", description = "Le questionnaire d'orientation"),
         (name = "territoires", description = "Comptes par territoire"),
         (name = "exports", description = "Fichiers au standard"),
+        (name = "activites", description = "Activités des médiateurs, anonymisées (jeton d'accès requis)"),
     )
 )]
 pub struct ApiDoc;

@@ -15,6 +15,8 @@
 //! route relies on the menu to hide what a role may not see.
 
 pub mod activites;
+pub mod export_activites;
+pub mod jetons_api;
 pub mod pilotage;
 pub mod statistiques;
 
