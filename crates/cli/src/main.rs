@@ -135,6 +135,12 @@ enum Commande {
         #[command(flatten)]
         serveur: OptionsServeur,
     },
+    /// Anonymise les bénéficiaires sans activité depuis --mois mois (règle de conservation, aussi appliquée chaque jour par le serveur).
+    Retention {
+        /// Durée de conservation des bénéficiaires inactifs, en mois.
+        #[arg(long, default_value_t = maillage_beneficiaires::RETENTION_MOIS_DEFAUT)]
+        mois: u32,
+    },
     /// Lance le site et l'API sur le registre publié.
     Serve {
         #[command(flatten)]
@@ -222,6 +228,9 @@ struct OptionsServeur {
     /// Adresse publique du site (https://…), base des liens envoyés par courriel.
     #[arg(long, env = "MAILLAGE_URL_PUBLIQUE")]
     url_publique: Option<String>,
+    /// Les bénéficiaires sans activité depuis ce nombre de mois sont anonymisés (chaque jour).
+    #[arg(long, env = "MAILLAGE_RETENTION_BENEFICIAIRES_MOIS", default_value_t = maillage_beneficiaires::RETENTION_MOIS_DEFAUT)]
+    retention_beneficiaires_mois: u32,
     /// Sans serveur de courriel : les messages sont lisibles à /compte/boite-d-envoi
     /// (démonstration, essais ; jamais en production).
     #[arg(long, env = "MAILLAGE_BOITE_D_ENVOI_VISIBLE")]
@@ -240,8 +249,14 @@ impl OptionsServeur {
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .filter(|u| !u.is_empty()),
             boite_d_envoi_visible: self.boite_d_envoi_visible,
+            retention_beneficiaires_mois: self.retention_beneficiaires_mois,
             ..maillage_web::Config::default()
         };
+        // Refused now rather than at the first daily run.
+        maillage_beneficiaires::limite_retention(
+            chrono::Utc::now().date_naive(),
+            self.retention_beneficiaires_mois,
+        )?;
         if let Some(u) = &config.url_publique {
             anyhow::ensure!(
                 u.starts_with("https://") || u.starts_with("http://"),
@@ -463,6 +478,16 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
                     run.removed
                 );
             }
+        }
+        Commande::Retention { mois } => {
+            let store = ouvrir(&cli.database_url).await?;
+            let n = maillage_web::espace::beneficiaires::appliquer_retention(
+                &store,
+                mois,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("{n} bénéficiaire(s) sans activité depuis {mois} mois anonymisé(s).");
         }
         Commande::Serve { serveur } => {
             sans_pages_geantes();

@@ -31,6 +31,7 @@ pub enum ActionSensible {
     SuppressionActivite,
     AnonymisationBeneficiaire,
     FusionBeneficiaires,
+    ImportBeneficiaires,
     Export,
     ConsultationJournal,
     CreationJetonApi,
@@ -38,7 +39,7 @@ pub enum ActionSensible {
 }
 
 impl ActionSensible {
-    pub const TOUTES: [ActionSensible; 23] = [
+    pub const TOUTES: [ActionSensible; 24] = [
         ActionSensible::Connexion,
         ActionSensible::EchecConnexion,
         ActionSensible::Deconnexion,
@@ -58,6 +59,7 @@ impl ActionSensible {
         ActionSensible::SuppressionActivite,
         ActionSensible::AnonymisationBeneficiaire,
         ActionSensible::FusionBeneficiaires,
+        ActionSensible::ImportBeneficiaires,
         ActionSensible::Export,
         ActionSensible::ConsultationJournal,
         ActionSensible::CreationJetonApi,
@@ -87,6 +89,7 @@ impl ActionSensible {
             SuppressionActivite => "suppression_activite",
             AnonymisationBeneficiaire => "anonymisation_beneficiaire",
             FusionBeneficiaires => "fusion_beneficiaires",
+            ImportBeneficiaires => "import_beneficiaires",
             Export => "export",
             ConsultationJournal => "consultation_journal",
             CreationJetonApi => "creation_jeton_api",
@@ -117,6 +120,7 @@ impl ActionSensible {
             SuppressionActivite => "Suppression d'une activité",
             AnonymisationBeneficiaire => "Anonymisation d'un bénéficiaire",
             FusionBeneficiaires => "Fusion de bénéficiaires",
+            ImportBeneficiaires => "Import de bénéficiaires",
             Export => "Export de données",
             ConsultationJournal => "Consultation du journal d'audit",
             CreationJetonApi => "Création d'un jeton d'API",

@@ -12,6 +12,8 @@
 //! (the rules are `maillage_comptes::autoriser`, deny by default), so no
 //! route relies on the menu to hide what a role may not see.
 
+pub mod beneficiaires;
+
 use crate::etat::Etat;
 use crate::pages::comptes::{cookie, COOKIE_SESSION};
 use crate::pages::{erreur, Mise};
