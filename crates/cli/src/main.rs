@@ -144,6 +144,12 @@ enum Commande {
         #[command(flatten)]
         serveur: OptionsServeur,
     },
+    /// Anonymise les bénéficiaires sans activité depuis --mois mois (règle de conservation, aussi appliquée chaque jour par le serveur).
+    Retention {
+        /// Durée de conservation des bénéficiaires inactifs, en mois.
+        #[arg(long, default_value_t = maillage_beneficiaires::RETENTION_MOIS_DEFAUT)]
+        mois: u32,
+    },
     /// Lance le site et l'API sur le registre publié.
     Serve {
         #[command(flatten)]
@@ -231,6 +237,9 @@ struct OptionsServeur {
     /// Adresse publique du site (https://…), base des liens envoyés par courriel.
     #[arg(long, env = "MAILLAGE_URL_PUBLIQUE")]
     url_publique: Option<String>,
+    /// Les bénéficiaires sans activité depuis ce nombre de mois sont anonymisés (chaque jour).
+    #[arg(long, env = "MAILLAGE_RETENTION_BENEFICIAIRES_MOIS", default_value_t = maillage_beneficiaires::RETENTION_MOIS_DEFAUT)]
+    retention_beneficiaires_mois: u32,
     /// Sans serveur de courriel : les messages sont lisibles à /compte/boite-d-envoi
     /// (démonstration, essais ; jamais en production).
     #[arg(long, env = "MAILLAGE_BOITE_D_ENVOI_VISIBLE")]
@@ -270,12 +279,18 @@ impl OptionsServeur {
                     url: url.to_string(),
                     expediteur: self.smtp_expediteur.clone(),
                 }),
+            retention_beneficiaires_mois: self.retention_beneficiaires_mois,
             ..maillage_web::Config::default()
         };
         if let Some(smtp) = &config.smtp {
             // Refused at start-up, not at the first message.
             maillage_web::courriel::Courrier::avec_smtp(smtp)?;
         }
+        // Refused now rather than at the first daily run.
+        maillage_beneficiaires::limite_retention(
+            chrono::Utc::now().date_naive(),
+            self.retention_beneficiaires_mois,
+        )?;
         if let Some(u) = &config.url_publique {
             anyhow::ensure!(
                 u.starts_with("https://") || u.starts_with("http://"),
@@ -501,6 +516,16 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
                     run.removed
                 );
             }
+        }
+        Commande::Retention { mois } => {
+            let store = ouvrir(&cli.database_url).await?;
+            let n = maillage_web::espace::beneficiaires::appliquer_retention(
+                &store,
+                mois,
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("{n} bénéficiaire(s) sans activité depuis {mois} mois anonymisé(s).");
         }
         Commande::Serve { serveur } => {
             sans_pages_geantes();

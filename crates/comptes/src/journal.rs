@@ -31,6 +31,7 @@ pub enum ActionSensible {
     SuppressionActivite,
     AnonymisationBeneficiaire,
     FusionBeneficiaires,
+    ImportBeneficiaires,
     Export,
     ConsultationJournal,
     CreationJetonApi,
@@ -41,7 +42,7 @@ pub enum ActionSensible {
 }
 
 impl ActionSensible {
-    pub const TOUTES: [ActionSensible; 26] = [
+    pub const TOUTES: [ActionSensible; 27] = [
         ActionSensible::Connexion,
         ActionSensible::EchecConnexion,
         ActionSensible::Deconnexion,
@@ -61,6 +62,7 @@ impl ActionSensible {
         ActionSensible::SuppressionActivite,
         ActionSensible::AnonymisationBeneficiaire,
         ActionSensible::FusionBeneficiaires,
+        ActionSensible::ImportBeneficiaires,
         ActionSensible::Export,
         ActionSensible::ConsultationJournal,
         ActionSensible::CreationJetonApi,
@@ -93,6 +95,7 @@ impl ActionSensible {
             SuppressionActivite => "suppression_activite",
             AnonymisationBeneficiaire => "anonymisation_beneficiaire",
             FusionBeneficiaires => "fusion_beneficiaires",
+            ImportBeneficiaires => "import_beneficiaires",
             Export => "export",
             ConsultationJournal => "consultation_journal",
             CreationJetonApi => "creation_jeton_api",
@@ -126,6 +129,7 @@ impl ActionSensible {
             SuppressionActivite => "Suppression d'une activité",
             AnonymisationBeneficiaire => "Anonymisation d'un bénéficiaire",
             FusionBeneficiaires => "Fusion de bénéficiaires",
+            ImportBeneficiaires => "Import de bénéficiaires",
             Export => "Export de données",
             ConsultationJournal => "Consultation du journal d'audit",
             CreationJetonApi => "Création d'un jeton d'API",

@@ -30,6 +30,7 @@
 //! tables are paged on the primary key so memory stays bounded by the result.
 
 mod activites;
+mod beneficiaires;
 mod colonnes;
 mod commun;
 mod comptes;
@@ -56,6 +57,9 @@ pub use activites::{
     ActiviteEnregistree, EntreeJournal, FiltreActivites, NouvelleActivite, NouvelleEntreeJournal,
     PageActivites, ACTION_CREATION_ACTIVITE, ACTION_MODIFICATION_ACTIVITE,
     ACTION_SUPPRESSION_ACTIVITE, PAR_PAGE_MAX,
+};
+pub use beneficiaires::{
+    FiltreBeneficiaires, NouveauBeneficiaire, PageBeneficiaires, PAR_PAGE_MAX_BENEFICIAIRES,
 };
 pub use colonnes::COLONNES_LIEU;
 pub use comptes::{

@@ -39,6 +39,9 @@ pub struct Config {
     pub rafraichissement: Duration,
     /// Closed reports are deleted after this many days.
     pub retention_signalements_jours: i64,
+    /// Beneficiaries without activity for this many months are anonymised
+    /// (daily; `maillage retention` does the same on demand).
+    pub retention_beneficiaires_mois: u32,
     /// Fixed clock (tests); `None`: the system clock.
     pub horloge: Option<DateTime<Utc>>,
     /// Serve `/compte/boite-d-envoi`, the list of every outgoing e-mail
@@ -65,6 +68,7 @@ impl Default for Config {
             api_rafale: 100.0,
             rafraichissement: Duration::from_secs(30),
             retention_signalements_jours: 365,
+            retention_beneficiaires_mois: maillage_beneficiaires::RETENTION_MOIS_DEFAUT,
             horloge: None,
             boite_d_envoi_visible: false,
             url_publique: None,
@@ -196,7 +200,7 @@ impl Etat {
     }
 
     /// Checks the registry version every `rafraichissement`, purges old
-    /// reports daily, forgets idle rate-limit buckets.
+    /// reports and anonymises inactive beneficiaries daily, forgets idle rate-limit buckets.
     pub fn lancer_taches_de_fond(&self) {
         let postier = self.clone();
         tokio::spawn(async move {
@@ -246,6 +250,21 @@ impl Etat {
                         Ok(0) => {}
                         Ok(n) => tracing::info!("{n} courriels anciens supprimés (conservation)"),
                         Err(e) => tracing::warn!("purge des courriels impossible : {e}"),
+                    }
+                    // Idempotent: several servers may each run it.
+                    let mois = etat.interne.config.retention_beneficiaires_mois;
+                    match crate::espace::beneficiaires::appliquer_retention(
+                        &etat.interne.store,
+                        mois,
+                        etat.maintenant(),
+                    )
+                    .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(
+                            "{n} bénéficiaires inactifs depuis {mois} mois anonymisés (conservation)"
+                        ),
+                        Err(e) => tracing::warn!("anonymisation des bénéficiaires inactifs impossible : {e:#}"),
                     }
                 }
                 // Once a day at the default 30 s interval.

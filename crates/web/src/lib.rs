@@ -148,10 +148,13 @@ pub fn routeur(etat: Etat) -> Router {
         .merge(crate::espace::statistiques::routes())
         .merge(crate::espace::pilotage::routes())
         .merge(crate::espace::jetons_api::routes())
+        .merge(espace::beneficiaires::routes())
         .fallback(pages::introuvable)
+        // Innermost, so that uploads merged below keep their own limit.
+        .layer(RequestBodyLimitLayer::new(securite::CORPS_MAX))
+        .merge(espace::beneficiaires::routes_import())
         .layer(middleware::from_fn_with_state(etat.clone(), securite::entetes))
         .layer(CompressionLayer::new())
-        .layer(RequestBodyLimitLayer::new(securite::CORPS_MAX))
         .layer(middleware::from_fn(securite::limite_uri))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -15,6 +15,7 @@
 //! route relies on the menu to hide what a role may not see.
 
 pub mod activites;
+pub mod beneficiaires;
 pub mod export_activites;
 pub mod jetons_api;
 pub mod pilotage;
