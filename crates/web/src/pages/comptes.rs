@@ -9,6 +9,7 @@
 
 use super::{erreur, introuvable, rendre, Mise};
 use crate::courriel::Message;
+use crate::espace::{indisponible, journaliser, sans_cache};
 use crate::etat::Etat;
 use crate::securite;
 use askama::Template;
@@ -121,13 +122,6 @@ fn mise(titre: &str) -> Mise {
     m
 }
 
-/// Account pages hold personal data: never cached.
-fn sans_cache(mut rep: Response) -> Response {
-    rep.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    rep
-}
-
 fn message(
     statut: StatusCode,
     titre: &str,
@@ -145,15 +139,6 @@ fn message(
             lien: lien.map(|(h, l)| (h.to_string(), l.to_string())),
         },
     ))
-}
-
-fn indisponible(e: &StoreError) -> Response {
-    tracing::error!("comptes : {e}");
-    erreur(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Service indisponible",
-        "La base de données ne répond pas. Réessayez dans quelques minutes.",
-    )
 }
 
 fn refus_inter_sites() -> Response {
@@ -304,8 +289,6 @@ async fn session_courante(
         .await?
         .map(|s| (empreinte, s.utilisateur_id)))
 }
-
-use crate::espace::journaliser;
 
 async fn hacher(mdp: String) -> Option<String> {
     match tokio::task::spawn_blocking(move || maillage_comptes::hacher_mot_de_passe(&mdp)).await {
