@@ -495,7 +495,9 @@ macro_rules! operations_activites {
     ($store:ident, $db:ty) => {
         impl $store {
             /// Inserts one journal entry on `conn` (a transaction or not).
-            async fn ecrire_journal(
+            /// Appends a journal entry on `conn` (inside the caller's
+            /// transaction); every area's store writes the journal through it.
+            pub(crate) async fn ecrire_journal(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 e: &$crate::NouvelleEntreeJournal,
             ) -> Result<i64, $crate::StoreError> {

@@ -260,19 +260,22 @@ macro_rules! operations_beneficiaires {
                 details: serde_json::Value,
                 operation: &'static str,
             ) -> Result<(), $crate::StoreError> {
-                sqlx::query(
-                    "INSERT INTO journal (quand, acteur_id, action, cible, details) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(quand)
-                .bind(acteur_id)
-                .bind(action.code())
-                .bind(cible)
-                .bind(details.to_string())
-                .execute(&mut *conn)
-                .await
-                .map_err($crate::commun::erreur_db(operation))?;
-                Ok(())
+                let entree = $crate::NouvelleEntreeJournal {
+                    quand,
+                    acteur_id: acteur_id.map(str::to_string),
+                    action: action.code().to_string(),
+                    cible: Some(cible.to_string()),
+                    details,
+                };
+                Self::ecrire_journal(conn, &entree)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| match e {
+                        $crate::StoreError::Database { source, .. } => {
+                            $crate::StoreError::Database { operation, source }
+                        }
+                        autre => autre,
+                    })
             }
 
             async fn inserer_beneficiaire(

@@ -104,19 +104,22 @@ macro_rules! operations_jetons_api {
                 details: serde_json::Value,
                 operation: &'static str,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO journal (quand, acteur_id, action, cible, details) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(quand)
-                .bind(acteur_id)
-                .bind(action.code())
-                .bind(format!("jeton_api:{jeton_id}"))
-                .bind(details.to_string())
-                .execute(&mut *conn)
-                .await
-                .map_err($crate::commun::erreur_db(operation))?;
-                Ok(())
+                let entree = $crate::NouvelleEntreeJournal {
+                    quand,
+                    acteur_id: Some(acteur_id.to_string()),
+                    action: action.code().to_string(),
+                    cible: Some(format!("jeton_api:{jeton_id}")),
+                    details,
+                };
+                Self::ecrire_journal(conn, &entree)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| match e {
+                        $crate::StoreError::Database { source, .. } => {
+                            $crate::StoreError::Database { operation, source }
+                        }
+                        autre => autre,
+                    })
             }
 
             pub(crate) async fn creer_jeton_api(

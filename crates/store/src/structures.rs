@@ -222,34 +222,6 @@ pub(crate) fn erreur_ouverture<'a>(
 macro_rules! operations_structures {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// The journal insert of [`crate::activites`], which is private
-            /// to the backend modules.
-            async fn ecrire_journal_structures(
-                conn: &mut <$db as sqlx::Database>::Connection,
-                e: &$crate::NouvelleEntreeJournal,
-            ) -> Result<(), $crate::StoreError> {
-                const OP: &str = "l'écriture dans le journal";
-                let details = serde_json::to_string(&e.details).map_err(|err| {
-                    $crate::StoreError::Invalid {
-                        operation: OP,
-                        detail: err.to_string(),
-                    }
-                })?;
-                sqlx::query(
-                    "INSERT INTO journal (quand, acteur_id, action, cible, details) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind($crate::commun::horodatage(e.quand))
-                .bind(&e.acteur_id)
-                .bind(&e.action)
-                .bind(&e.cible)
-                .bind(details)
-                .execute(&mut *conn)
-                .await
-                .map_err($crate::commun::erreur_db(OP))?;
-                Ok(())
-            }
-
             fn lire_structure(
                 row: &<$db as sqlx::Database>::Row,
             ) -> Result<$crate::Structure, $crate::StoreError> {
@@ -305,7 +277,7 @@ macro_rules! operations_structures {
                         cible: Some(n.siret.clone()),
                         details: serde_json::json!({ "nom": n.nom, "commune": n.commune }),
                     };
-                    Self::ecrire_journal_structures(&mut *tx, &entree).await?;
+                    Self::ecrire_journal(&mut *tx, &entree).await?;
                 }
                 let row = sqlx::query(
                     "SELECT siret, nom, commune, adresse, cree_le FROM structures WHERE siret = $1",
@@ -409,7 +381,7 @@ macro_rules! operations_structures {
                         "ouverture": { periode.colonne(): cle, "debut": debut.to_string() }
                     }),
                 };
-                Self::ecrire_journal_structures(&mut *tx, &entree).await?;
+                Self::ecrire_journal(&mut *tx, &entree).await?;
                 tx.commit().await.map_err(&erreur)?;
                 Ok(())
             }
@@ -482,7 +454,7 @@ macro_rules! operations_structures {
                         }
                     }),
                 };
-                Self::ecrire_journal_structures(&mut *tx, &entree).await?;
+                Self::ecrire_journal(&mut *tx, &entree).await?;
                 tx.commit().await.map_err(&erreur)?;
                 Ok(())
             }
