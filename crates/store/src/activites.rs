@@ -797,6 +797,26 @@ macro_rules! operations_activites {
                 Ok($crate::PageActivites { activites, total })
             }
 
+            pub(crate) async fn lieux_recents(
+                &self,
+                mediateur_id: &str,
+                limite: u32,
+            ) -> Result<Vec<String>, $crate::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT lieu_id, MAX(date) AS derniere FROM activites \
+                     WHERE mediateur_id = $1 AND supprime_le IS NULL AND lieu_id IS NOT NULL \
+                     GROUP BY lieu_id ORDER BY derniere DESC, lieu_id LIMIT $2",
+                )
+                .bind(mediateur_id)
+                .bind(i64::from(limite))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::commun::erreur_db("la lecture des lieux d'activité"))?;
+                rows.iter()
+                    .map(|r| $crate::commun::valeur::<_, String>(r, 0, "activites.lieu_id"))
+                    .collect()
+            }
+
             pub(crate) async fn journaliser(
                 &self,
                 e: &$crate::NouvelleEntreeJournal,

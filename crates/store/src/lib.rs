@@ -523,6 +523,17 @@ impl Store {
         par_base!(self, activites(filtre))
     }
 
+    /// The registry places of a mediator's live records, most recently used
+    /// first, at most `limite` (one grouped index range, whatever the
+    /// number of records).
+    pub async fn lieux_recents(
+        &self,
+        mediateur_id: &str,
+        limite: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        par_base!(self, lieux_recents(mediateur_id, limite))
+    }
+
     /// Adds an entry to the audit journal; returns its id. An empty action
     /// is [`StoreError::Invalid`].
     pub async fn journaliser(&self, e: &NouvelleEntreeJournal) -> Result<i64, StoreError> {

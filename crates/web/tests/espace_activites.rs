@@ -9,9 +9,13 @@ mod harnais;
 use axum::http::StatusCode;
 use axum::Router;
 use harnais::*;
+use maillage_activites::{Genre, StatutSocial, TrancheAge};
+use maillage_beneficiaires::Beneficiaire;
 use maillage_comptes::Attribution;
 use maillage_lieux::{Lieu, PrecisionCoordonnees};
-use maillage_store::{ActiviteEnregistree, FiltreActivites, Store};
+use maillage_store::{
+    ActiviteEnregistree, FiltreActivites, FiltreStatistiques, NouveauBeneficiaire, Store,
+};
 use maillage_web::{routeur, Etat};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -348,15 +352,32 @@ async fn creation_individuelle_et_collective(store: Store) {
     let pa = a3.saisie.participants_anonymes.expect("counts");
     assert_eq!((pa.total, pa.deja_accompagne, pa.genre_feminin), (8, 3, 5));
 
-    // A followed beneficiary carried from ?beneficiaire=.
+    // A followed beneficiary carried from ?beneficiaire=: one of hers.
+    let suivi = store
+        .creer_beneficiaire(&NouveauBeneficiaire {
+            mediateur_id: id_m.clone(),
+            beneficiaire: Beneficiaire {
+                prenom: Some("Rose".into()),
+                nom: Some("Lamy".into()),
+                genre: Some(Genre::Feminin),
+                tranche_age: Some(TrancheAge::SoixanteDixPlus),
+                statut_social: Some(StatutSocial::Retraite),
+                ..Beneficiaire::default()
+            },
+            cree_le: etat.maintenant(),
+        })
+        .await
+        .expect("beneficiary");
     let r = get_avec_cookie(
         &app,
-        "/espace/activites/nouvelle?type=individuel&beneficiaire=b-123",
+        &format!("/espace/activites/nouvelle?type=individuel&beneficiaire={suivi}"),
         &c,
     )
     .await;
     let html = clair(&r.texte());
-    assert!(html.contains("<input type=\"hidden\" name=\"beneficiaire\" value=\"b-123\">"));
+    assert!(html.contains(&format!(
+        "<input type=\"hidden\" name=\"beneficiaire\" value=\"{suivi}\">"
+    )));
     assert!(html.contains("Bénéficiaire suivi"));
     assert!(
         !html.contains("id=\"genre-Feminin\""),
@@ -366,14 +387,79 @@ async fn creation_individuelle_et_collective(store: Store) {
         sans(sans(individuel(), "genre"), "trancheAge"),
         "statutSocial",
     );
-    let mut champs = champs;
-    champs.push(("beneficiaire", "b-123"));
+    // Someone else's beneficiary, or an unknown id, is refused alike and
+    // nothing is recorded.
+    let (_, c_autre) = mediateur(&app, &etat, "tierce@exemple.fr").await;
+    let a_autrui = store
+        .creer_beneficiaire(&NouveauBeneficiaire {
+            mediateur_id: "quelqu-un-d-autre".into(),
+            beneficiaire: Beneficiaire {
+                prenom: Some("Paul".into()),
+                nom: Some("Roy".into()),
+                ..Beneficiaire::default()
+            },
+            cree_le: etat.maintenant(),
+        })
+        .await
+        .expect("beneficiary");
+    for etranger in [a_autrui.as_str(), "b-123"] {
+        let mut refuse: Vec<(&str, &str)> = champs.clone();
+        refuse.push(("beneficiaire", etranger));
+        let r = post_avec_cookie(&app, "/espace/activites", &formulaire(&refuse), &c).await;
+        assert_eq!(r.statut, StatusCode::BAD_REQUEST, "{etranger}");
+        assert!(
+            clair(&r.texte()).contains("n'est pas l'un de vos bénéficiaires suivis"),
+            "{etranger}"
+        );
+    }
+    let mut refuse: Vec<(&str, &str)> = champs.clone();
+    refuse.push(("beneficiaire", suivi.as_str()));
+    let r = post_avec_cookie(&app, "/espace/activites", &formulaire(&refuse), &c_autre).await;
+    assert_eq!(
+        r.statut,
+        StatusCode::BAD_REQUEST,
+        "not the other mediator's"
+    );
+    assert_eq!(activites_de(&store, &id_m).await.len(), 3);
+
+    let retraites = || async {
+        let stats = store
+            .statistiques(&FiltreStatistiques {
+                mediateurs: Some(vec![id_m.clone()]),
+                ..FiltreStatistiques::default()
+            })
+            .await
+            .expect("statistics");
+        stats
+            .par_statut_social
+            .iter()
+            .map(|(s, c)| (*s, c.accompagnements))
+            .collect::<HashMap<StatutSocial, u64>>()
+    };
+    let avant = retraites().await;
+    let mut champs: Vec<(&str, &str)> = champs;
+    champs.push(("beneficiaire", suivi.as_str()));
     let id4 = creer(&app, &c, &champs).await;
     let a4 = store.activite(&id4).await.expect("read").expect("stored");
     assert_eq!(
         a4.saisie.beneficiaire,
-        Some(maillage_activites::Beneficiaire::Suivi { id: "b-123".into() })
+        Some(maillage_activites::Beneficiaire::Suivi { id: suivi.clone() })
     );
+    // Her last activity is the record's date (retention counts from it)…
+    let fiche = store
+        .beneficiaire(&suivi)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        fiche.derniere_activite_le.map(|d| d.to_string()).as_deref(),
+        Some("2025-03-10")
+    );
+    // …and her demographics count in the statistics.
+    let apres = retraites().await;
+    let ecart = |s: StatutSocial| apres[&s] - avant[&s];
+    assert_eq!(ecart(StatutSocial::Retraite), 1);
+    assert_eq!(ecart(StatutSocial::NonCommunique), 0);
 
     assert_eq!(activites_de(&store, &id_m).await.len(), 4);
     // Creation is journaled by the store.

@@ -25,8 +25,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maillage_comptes::{
-    autoriser, correspond, empreinte_jeton_api, Acteur, Action, Cible, ErreurAuthApi, PorteeApi,
-    Refus,
+    correspond, empreinte_jeton_api, Acteur, Action, Cible, ErreurAuthApi, PorteeApi, Refus,
 };
 use maillage_store::JetonApi;
 
@@ -159,11 +158,7 @@ impl ClientApi {
 
     /// The access rules' verdict for the token's owner.
     pub fn verdict(&self, etat: &Etat, action: Action, cible: &Cible) -> Result<(), Refus> {
-        let referentiel = etat.referentiel();
-        let region = |dep: &str| -> Option<String> {
-            referentiel.departement(dep).map(|d| d.region.to_string())
-        };
-        autoriser(&self.acteur, action, cible, &region)
+        crate::espace::verdict(etat, &self.acteur, action, cible)
     }
 
     /// 403 with the reason unless the owner may do `action` on `cible`.

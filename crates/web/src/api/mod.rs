@@ -7,6 +7,7 @@ pub mod jetons;
 pub mod lieux;
 pub mod openapi;
 pub mod orientation;
+pub mod statistiques;
 pub mod territoires;
 
 use crate::parametres::ErreurParametre;

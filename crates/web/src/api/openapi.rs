@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         super::territoires::territoire,
         super::exports::export,
         super::activites::activites,
+        super::statistiques::statistiques,
     ),
     components(schemas(
         super::ErreurApi,
@@ -42,6 +43,9 @@ use utoipa::OpenApi;
         super::activites::ReponseActivites,
         super::activites::ActiviteApi,
         super::activites::DemographieApi,
+        super::statistiques::ReponseStatistiques,
+        super::statistiques::TotauxApi,
+        super::statistiques::LigneStatistiqueApi,
     )),
     modifiers(&SecuriteJeton),
     tags(
@@ -49,7 +53,7 @@ use utoipa::OpenApi;
         (name = "orientation", description = "Le questionnaire d'orientation"),
         (name = "territoires", description = "Comptes par territoire"),
         (name = "exports", description = "Fichiers au standard"),
-        (name = "activites", description = "Activités des médiateurs, anonymisées (jeton d'accès requis)"),
+        (name = "activites", description = "Activités des médiateurs, anonymisées, et leurs statistiques (jeton d'accès requis)"),
     )
 )]
 pub struct ApiDoc;

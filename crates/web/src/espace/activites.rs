@@ -107,35 +107,103 @@ pub async fn lieux_du_mediateur(
             id,
         })
         .collect();
-    let page = etat
-        .store()
-        .activites(&FiltreActivites {
-            mediateur_id: Some(mediateur_id.to_string()),
-            page: 1,
-            par_page: PAR_PAGE_MAX,
-            ..FiltreActivites::default()
-        })
-        .await?;
-    for a in &page.activites {
-        let Some(id) = &a.lieu_id else { continue };
-        if lieux.iter().any(|l| &l.id == id) {
+    for id in etat.store().lieux_recents(mediateur_id, 50).await? {
+        if lieux.iter().any(|l| l.id == id) {
             continue;
         }
         lieux.push(LieuConnu {
-            id: id.clone(),
-            libelle: libelle_lieu_registre(&catalogue, id),
+            libelle: libelle_lieu_registre(&catalogue, &id),
+            id,
         });
     }
     Ok(lieux)
 }
 
-/// Demographics of the record's followed beneficiaries, in order, for the
-/// statistics (`NouvelleActivite::demographies_suivies`).
-async fn demographies_suivies(
-    _etat: &Etat,
-    _activite: &maillage_activites::Activite,
-) -> Result<Vec<maillage_activites::Demographie>, maillage_store::StoreError> {
-    Ok(Vec::new())
+/// The followed beneficiaries a form names, checked, with their
+/// demographics in order (`NouvelleActivite::demographies_suivies`, so
+/// they count in the statistics by genre, age and status).
+struct Suivis {
+    ids: Vec<String>,
+    demographies: Vec<maillage_activites::Demographie>,
+    erreurs: Vec<Erreur>,
+}
+
+/// Each followed beneficiary must be one of the mediator's own active
+/// beneficiaries: a record cannot name someone else's (their identity is
+/// `Cible::Beneficiaire`, the owner's). When editing, those already on the
+/// record stay allowed even if anonymised since (deletion keeps the
+/// records). Unknown and foreign ids get the same message, so the form
+/// tells nothing about other mediators' beneficiaries.
+async fn beneficiaires_suivis(
+    etat: &Etat,
+    mediateur_id: &str,
+    type_activite: TypeActivite,
+    f: &Saisie,
+    deja: &[String],
+) -> Result<Suivis, maillage_store::StoreError> {
+    let (champ, ids): (&'static str, Vec<String>) = match type_activite {
+        TypeActivite::Individuel => (
+            "beneficiaire",
+            Some(f.beneficiaire.trim().to_string())
+                .filter(|id| !id.is_empty())
+                .into_iter()
+                .collect(),
+        ),
+        TypeActivite::Collectif => (
+            "participants",
+            f.participants
+                .iter()
+                .map(|id| id.trim().to_string())
+                .filter(|id| !id.is_empty())
+                .collect(),
+        ),
+    };
+    let mut suivis = Suivis {
+        ids: Vec::new(),
+        demographies: Vec::new(),
+        erreurs: Vec::new(),
+    };
+    for id in ids {
+        let fiche = etat.store().beneficiaire(&id).await?;
+        let permise = fiche
+            .filter(|b| b.mediateur_id == mediateur_id && (b.est_active() || deja.contains(&b.id)));
+        match permise {
+            Some(b) => {
+                suivis.demographies.push(maillage_activites::Demographie {
+                    genre: b.beneficiaire.genre,
+                    tranche_age: b.beneficiaire.tranche_age,
+                    statut_social: b.beneficiaire.statut_social,
+                });
+                suivis.ids.push(id);
+            }
+            None => suivis.erreurs.push(Erreur::new(
+                champ,
+                format!(
+                    "« {} » n'est pas l'un de vos bénéficiaires suivis ; choisissez-le dans la liste de vos bénéficiaires",
+                    id.chars().take(40).collect::<String>()
+                ),
+            )),
+        }
+    }
+    Ok(suivis)
+}
+
+/// The followed beneficiaries' last activity after a record is saved, so
+/// the retention rule counts from it. The record is saved already: a
+/// failure here is logged, the next record dates them again.
+async fn dater_suivis(etat: &Etat, ids: &[String], date: chrono::NaiveDate) {
+    if let Err(e) = etat.store().marquer_activite(ids, date).await {
+        tracing::error!("date de dernière activité des bénéficiaires : {e}");
+    }
+}
+
+/// The ids of followed beneficiaries a saved record names.
+fn ids_suivis(s: &ActiviteSaisie) -> Vec<String> {
+    let mut ids = s.participants.clone();
+    if let Some(Beneficiaire::Suivi { id }) = &s.beneficiaire {
+        ids.push(id.clone());
+    }
+    ids
 }
 
 /// "Nom (Commune)" of a registry place, or its id when unknown.
@@ -766,6 +834,29 @@ fn lire_et_valider(
                         champ: e.champ,
                         message: e.message,
                     }),
+            );
+            Err(erreurs)
+        }
+    }
+}
+
+/// The form's errors and the followed beneficiaries' together, so all
+/// appear at once.
+fn avec_erreurs(
+    lu: Result<(Activite, Option<String>), Vec<Erreur>>,
+    suivis: &Suivis,
+) -> Result<(Activite, Option<String>), Vec<Erreur>> {
+    match lu {
+        Ok(ok) if suivis.erreurs.is_empty() => Ok(ok),
+        Ok(_) => Err(suivis.erreurs.clone()),
+        Err(mut erreurs) => {
+            let deja: Vec<&'static str> = erreurs.iter().map(|e| e.champ).collect();
+            erreurs.extend(
+                suivis
+                    .erreurs
+                    .iter()
+                    .filter(|e| !deja.contains(&e.champ))
+                    .cloned(),
             );
             Err(erreurs)
         }
@@ -1463,33 +1554,36 @@ pub async fn creer(
         Ok(l) => l,
         Err(e) => return indisponible(&e),
     };
-    let (activite, departement) = match lire_et_valider(&etat, type_activite, &f, &lieux) {
-        Ok(ok) => ok,
-        Err(erreurs) => {
-            return rendre_formulaire(
-                StatusCode::BAD_REQUEST,
-                &page_formulaire(
-                    type_activite,
-                    cadre_creation(type_activite, None),
-                    &f,
-                    &erreurs,
-                    &lieux,
-                ),
-            )
-        }
-    };
+    let suivis =
+        match beneficiaires_suivis(&etat, &connecte.utilisateur.id, type_activite, &f, &[]).await {
+            Ok(s) => s,
+            Err(e) => return indisponible(&e),
+        };
+    let (activite, departement) =
+        match avec_erreurs(lire_et_valider(&etat, type_activite, &f, &lieux), &suivis) {
+            Ok(ok) => ok,
+            Err(erreurs) => {
+                return rendre_formulaire(
+                    StatusCode::BAD_REQUEST,
+                    &page_formulaire(
+                        type_activite,
+                        cadre_creation(type_activite, None),
+                        &f,
+                        &erreurs,
+                        &lieux,
+                    ),
+                )
+            }
+        };
     // Filed under the mediator's current employer, for its statistics.
     let structure_id =
         match crate::espace::structures::employeur_actuel(&etat, &connecte.utilisateur.id).await {
             Ok(s) => s,
             Err(e) => return indisponible(&e),
         };
-    let demographies_suivies = match demographies_suivies(&etat, &activite).await {
-        Ok(d) => d,
-        Err(e) => return indisponible(&e),
-    };
+    let date = activite.date();
     let nouvelle = NouvelleActivite {
-        demographies_suivies,
+        demographies_suivies: suivis.demographies,
         mediateur_id: connecte.utilisateur.id.clone(),
         structure_id,
         departement,
@@ -1497,10 +1591,13 @@ pub async fn creer(
         cree_le: etat.maintenant(),
     };
     match etat.store().enregistrer_activite(&nouvelle).await {
-        Ok(id) => sans_cache(
-            Redirect::to(&format!("/espace/activites?enregistree={}", segment(&id)))
-                .into_response(),
-        ),
+        Ok(id) => {
+            dater_suivis(&etat, &suivis.ids, date).await;
+            sans_cache(
+                Redirect::to(&format!("/espace/activites?enregistree={}", segment(&id)))
+                    .into_response(),
+            )
+        }
         Err(e) => indisponible(&e),
     }
 }
@@ -1547,42 +1644,55 @@ pub async fn modifier(
         Ok(l) => l,
         Err(e) => return indisponible(&e),
     };
-    // The type of a record does not change: its fields differ.
-    let (activite, departement) = match lire_et_valider(&etat, a.type_activite, &f, &lieux) {
-        Ok(ok) => ok,
-        Err(erreurs) => {
-            return rendre_formulaire(
-                StatusCode::BAD_REQUEST,
-                &page_formulaire(
-                    a.type_activite,
-                    cadre_modification(&a),
-                    &f,
-                    &erreurs,
-                    &lieux,
-                ),
-            )
-        }
-    };
-    let demographies = match demographies_suivies(&etat, &activite).await {
-        Ok(d) => d,
+    let suivis = match beneficiaires_suivis(
+        &etat,
+        &a.mediateur_id,
+        a.type_activite,
+        &f,
+        &ids_suivis(&a.saisie),
+    )
+    .await
+    {
+        Ok(s) => s,
         Err(e) => return indisponible(&e),
     };
+    // The type of a record does not change: its fields differ.
+    let (activite, departement) =
+        match avec_erreurs(lire_et_valider(&etat, a.type_activite, &f, &lieux), &suivis) {
+            Ok(ok) => ok,
+            Err(erreurs) => {
+                return rendre_formulaire(
+                    StatusCode::BAD_REQUEST,
+                    &page_formulaire(
+                        a.type_activite,
+                        cadre_modification(&a),
+                        &f,
+                        &erreurs,
+                        &lieux,
+                    ),
+                )
+            }
+        };
+    let date = activite.date();
     match etat
         .store()
         .modifier_activite(
             &a.id,
             &activite,
-            &demographies,
+            &suivis.demographies,
             departement.as_deref(),
             &connecte.utilisateur.id,
             etat.maintenant(),
         )
         .await
     {
-        Ok(()) => sans_cache(
-            Redirect::to(&format!("/espace/activites/{}?modifiee=1", segment(&a.id)))
-                .into_response(),
-        ),
+        Ok(()) => {
+            dater_suivis(&etat, &suivis.ids, date).await;
+            sans_cache(
+                Redirect::to(&format!("/espace/activites/{}?modifiee=1", segment(&a.id)))
+                    .into_response(),
+            )
+        }
         Err(maillage_store::StoreError::NotFound { .. }) => introuvable(),
         Err(e) => indisponible(&e),
     }

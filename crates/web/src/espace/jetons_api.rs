@@ -39,6 +39,7 @@ pub fn routes() -> Router<Etat> {
         // Rate limited by its `LimiteApi` extractor (the layer of the
         // public API needs the state, which this router does not have yet).
         .route("/api/v1/activites", get(api::activites::activites))
+        .route("/api/v1/statistiques", get(api::statistiques::statistiques))
 }
 
 #[derive(Template)]

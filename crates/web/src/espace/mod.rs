@@ -66,12 +66,18 @@ impl Connecte {
     /// The access rules' verdict, for callers that do not answer with a page
     /// (the API, menus).
     pub fn verdict(&self, etat: &Etat, action: Action, cible: &Cible) -> Result<(), Refus> {
-        let referentiel = etat.referentiel();
-        let region = |dep: &str| -> Option<String> {
-            referentiel.departement(dep).map(|d| d.region.to_string())
-        };
-        autoriser(&self.acteur, action, cible, &region)
+        verdict(etat, &self.acteur, action, cible)
     }
+}
+
+/// The access rules' verdict for `acteur`, whether signed in or calling
+/// the API with a token: the référentiel tells each département's région.
+pub fn verdict(etat: &Etat, acteur: &Acteur, action: Action, cible: &Cible) -> Result<(), Refus> {
+    let referentiel = etat.referentiel();
+    let region = |dep: &str| -> Option<String> {
+        referentiel.departement(dep).map(|d| d.region.to_string())
+    };
+    autoriser(acteur, action, cible, &region)
 }
 
 /// The 403 page of a refusal.

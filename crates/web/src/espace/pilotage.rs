@@ -267,7 +267,7 @@ async fn calculer(
         })
         .collect();
     let perimetre = match champs.optionnel("perimetre") {
-        Some(cle) => match lire_perimetre(&cle, connecte) {
+        Some(cle) => match lire_perimetre(&cle, &connecte.acteur) {
             Some(p) => p,
             None => {
                 erreurs.push(ErreurChamp {

@@ -13,7 +13,7 @@
 //! files); the form only lists the scopes the user may read. A coordinator's
 //! team counts each member's records within their link's dates only.
 
-use crate::espace::{indisponible, mise, sans_cache, Champs, Connecte};
+use crate::espace::{indisponible, mise, refus, sans_cache, verdict, Champs, Connecte};
 use crate::etat::Etat;
 use crate::graphiques::{barres_horizontales, barres_verticales, nombre_fr, pourcentage_fr, Barre};
 use crate::pages::{rendre, Choix, Mise};
@@ -27,9 +27,11 @@ use chrono::{Datelike, Months, NaiveDate};
 use maillage_activites::{
     Genre, Materiel, StatutSocial, Thematique, TrancheAge, TrancheDuree, TypeActivite, TypeLieu,
 };
-use maillage_comptes::{Action, Cible, Perimetre, PerimetreAttribution, Periode, Role};
+use maillage_comptes::{
+    Acteur, Action, Cible, Perimetre, PerimetreAttribution, Periode, Refus, Role,
+};
 use maillage_store::{
-    mois_de_la_periode, Compte, FenetreMediateur, FiltreStatistiques, Statistiques,
+    mois_de_la_periode, Compte, FenetreMediateur, FiltreStatistiques, Statistiques, StoreError,
 };
 use std::str::FromStr;
 
@@ -67,7 +69,7 @@ pub(crate) fn cle_perimetre(p: &Perimetre) -> String {
 
 /// The scope of a form value; `None` when it names none. A team is always
 /// the signed-in coordinator's own.
-pub(crate) fn lire_perimetre(cle: &str, connecte: &Connecte) -> Option<Perimetre> {
+pub(crate) fn lire_perimetre(cle: &str, acteur: &Acteur) -> Option<Perimetre> {
     let (genre, valeur) = cle.split_once(':').unwrap_or((cle, ""));
     let valeur = valeur.trim();
     let avec_valeur = |f: fn(String) -> Perimetre| {
@@ -75,7 +77,7 @@ pub(crate) fn lire_perimetre(cle: &str, connecte: &Connecte) -> Option<Perimetre
     };
     match genre {
         "soi" => Some(Perimetre::Soi),
-        "equipe" => Some(Perimetre::Equipe(connecte.acteur.id.clone())),
+        "equipe" => Some(Perimetre::Equipe(acteur.id.clone())),
         "structure" => avec_valeur(Perimetre::Structure),
         "departement" => avec_valeur(Perimetre::Departement),
         "region" => avec_valeur(Perimetre::Region),
@@ -106,7 +108,7 @@ pub(crate) fn libelle_perimetre(etat: &Etat, p: &Perimetre) -> String {
 
 /// Every scope the actor's grants name, in a useful order, before any
 /// check: own figures, team, structures, territories, nation.
-pub(crate) fn perimetres_candidats(etat: &Etat, connecte: &Connecte) -> Vec<Perimetre> {
+pub(crate) fn perimetres_candidats(etat: &Etat, acteur: &Acteur) -> Vec<Perimetre> {
     let referentiel = etat.referentiel();
     let mut v = Vec::new();
     let ajouter = |p: Perimetre, v: &mut Vec<Perimetre>| {
@@ -114,7 +116,6 @@ pub(crate) fn perimetres_candidats(etat: &Etat, connecte: &Connecte) -> Vec<Peri
             v.push(p);
         }
     };
-    let acteur = &connecte.acteur;
     if acteur.a_le_role(Role::Mediateur) {
         ajouter(Perimetre::Soi, &mut v);
     }
@@ -150,15 +151,15 @@ pub(crate) fn perimetres_candidats(etat: &Etat, connecte: &Connecte) -> Vec<Peri
 
 /// The scopes of [`perimetres_candidats`] the access rules allow for
 /// `cible`; own figures when none (everyone may read them).
-fn perimetres_permis(etat: &Etat, connecte: &Connecte, periode: Periode) -> Vec<OptionPerimetre> {
-    let mut v: Vec<OptionPerimetre> = perimetres_candidats(etat, connecte)
+fn perimetres_permis(etat: &Etat, acteur: &Acteur, periode: Periode) -> Vec<OptionPerimetre> {
+    let mut v: Vec<OptionPerimetre> = perimetres_candidats(etat, acteur)
         .into_iter()
         .filter(|p| {
             let cible = Cible::Statistiques {
                 perimetre: p.clone(),
                 periode,
             };
-            connecte.verdict(etat, Action::Consulter, &cible).is_ok()
+            verdict(etat, acteur, Action::Consulter, &cible).is_ok()
         })
         .map(|p| OptionPerimetre {
             cle: cle_perimetre(&p),
@@ -189,10 +190,10 @@ pub(crate) struct ErreurChamp {
 
 /// The filters as read from the query string.
 #[derive(Debug, Clone)]
-struct Demande {
+pub(crate) struct Demande {
     cle_perimetre: Option<String>,
-    du: NaiveDate,
-    au: NaiveDate,
+    pub(crate) du: NaiveDate,
+    pub(crate) au: NaiveDate,
     type_activite: Option<TypeActivite>,
     type_lieu: Option<TypeLieu>,
     lieu: Option<String>,
@@ -328,7 +329,7 @@ fn departement_dans(etat: &Etat, perimetre: &Perimetre, departement: &str) -> bo
 /// errors (commune, EPCI or mediator outside the scope).
 fn filtre(
     etat: &Etat,
-    connecte: &Connecte,
+    acteur: &Acteur,
     perimetre: &Perimetre,
     d: &Demande,
 ) -> Result<FiltreStatistiques, Vec<ErreurChamp>> {
@@ -344,11 +345,10 @@ fn filtre(
         ..Default::default()
     };
     match perimetre {
-        Perimetre::Soi => f.mediateurs = Some(vec![connecte.acteur.id.clone()]),
+        Perimetre::Soi => f.mediateurs = Some(vec![acteur.id.clone()]),
         Perimetre::Mediateur(id) => f.mediateurs = Some(vec![id.clone()]),
         Perimetre::Equipe(_) => {
-            let fenetres: Vec<FenetreMediateur> = connecte
-                .acteur
+            let fenetres: Vec<FenetreMediateur> = acteur
                 .liens_equipe()
                 .filter(|l| d.mediateur.as_ref().is_none_or(|m| *m == l.mediateur_id))
                 .map(|l| FenetreMediateur {
@@ -840,27 +840,43 @@ fn sections(reps: &[Repartition]) -> Vec<Section> {
     ]
 }
 
-/// What the page, the CSV and the XLSX all need: the checked scope, the
-/// request, and the figures (or the form errors).
-struct Calcul {
-    options: Vec<OptionPerimetre>,
-    cle: String,
-    demande: Demande,
-    erreurs: Vec<ErreurChamp>,
-    mediateurs: Vec<Choix>,
+/// What the page, the CSV, the XLSX and the API all need: the checked
+/// scope, the request, and the figures (or the form errors).
+pub(crate) struct Calcul {
+    pub(crate) options: Vec<OptionPerimetre>,
+    pub(crate) cle: String,
+    pub(crate) perimetre: Perimetre,
+    pub(crate) demande: Demande,
+    pub(crate) erreurs: Vec<ErreurChamp>,
     /// `None` when the form has errors.
-    resultat: Option<(String, Statistiques)>,
+    pub(crate) resultat: Option<(String, Statistiques)>,
 }
 
-/// Reads the request, checks the scope for `action`, counts. `Err` is the
-/// response to send (403, 503).
-#[allow(clippy::result_large_err)]
-async fn calculer(
+/// Why [`calculer`] gives no figures: the scope is refused, or the
+/// database does not answer. Each caller answers in its own format.
+pub(crate) enum Echec {
+    Refus(Refus),
+    Indisponible(StoreError),
+}
+
+impl Echec {
+    /// The workspace's page for it (403, 503).
+    fn page(self) -> Response {
+        match self {
+            Echec::Refus(r) => refus(&r),
+            Echec::Indisponible(e) => indisponible(&e),
+        }
+    }
+}
+
+/// Reads the request (the page's query string, or the API's), checks the
+/// scope for `action` on the server whatever the form offered, counts.
+pub(crate) async fn calculer(
     etat: &Etat,
-    connecte: &Connecte,
+    acteur: &Acteur,
     requete: Option<&str>,
     action: Action,
-) -> Result<Calcul, Response> {
+) -> Result<Calcul, Echec> {
     let champs = Champs::lire(requete.unwrap_or(""));
     let aujourd_hui = etat.maintenant().date_naive();
     let (demande, mut erreurs) = lire_demande(&champs, aujourd_hui);
@@ -869,11 +885,11 @@ async fn calculer(
     } else {
         Periode::jour(demande.du)
     };
-    let options = perimetres_permis(etat, connecte, periode);
+    let options = perimetres_permis(etat, acteur, periode);
     let perimetre = match &demande.cle_perimetre {
         None => options.first().map(|o| o.perimetre.clone()),
         Some(cle) => {
-            let p = lire_perimetre(cle, connecte);
+            let p = lire_perimetre(cle, acteur);
             if p.is_none() {
                 erreurs.push(ErreurChamp {
                     champ: "perimetre",
@@ -884,46 +900,25 @@ async fn calculer(
         }
     }
     .unwrap_or(Perimetre::Soi);
-    // The real check, whatever the form offered.
-    connecte.autoriser(
+    verdict(
         etat,
+        acteur,
         action,
         &Cible::Statistiques {
             perimetre: perimetre.clone(),
             periode,
         },
-    )?;
-    let mut mediateurs = Vec::new();
-    if matches!(perimetre, Perimetre::Equipe(_)) {
-        mediateurs.push(Choix::new(
-            "",
-            "Toute l'équipe",
-            demande.mediateur.is_none(),
-        ));
-        let mut vus: Vec<&str> = Vec::new();
-        for l in connecte.acteur.liens_equipe() {
-            if vus.contains(&l.mediateur_id.as_str()) {
-                continue;
-            }
-            vus.push(&l.mediateur_id);
-            let nom = match etat.store().utilisateur(&l.mediateur_id).await {
-                Ok(Some(u)) => u.nom.unwrap_or(u.email),
-                Ok(None) => l.mediateur_id.clone(),
-                Err(e) => return Err(indisponible(&e)),
-            };
-            let choisi = demande.mediateur.as_deref() == Some(l.mediateur_id.as_str());
-            mediateurs.push(Choix::new(l.mediateur_id.clone(), nom, choisi));
-        }
-    }
+    )
+    .map_err(Echec::Refus)?;
     let mut resultat = None;
     if erreurs.is_empty() {
-        match filtre(etat, connecte, &perimetre, &demande) {
+        match filtre(etat, acteur, &perimetre, &demande) {
             Ok(f) => {
                 let stats = etat
                     .store()
                     .statistiques(&f)
                     .await
-                    .map_err(|e| indisponible(&e))?;
+                    .map_err(Echec::Indisponible)?;
                 resultat = Some((libelle_perimetre(etat, &perimetre), stats));
             }
             Err(e) => erreurs.extend(e),
@@ -932,11 +927,44 @@ async fn calculer(
     Ok(Calcul {
         options,
         cle: cle_perimetre(&perimetre),
+        perimetre,
         demande,
         erreurs,
-        mediateurs,
         resultat,
     })
+}
+
+/// The team's mediators for the form's mediator filter (a coordinator's
+/// team only).
+async fn choix_mediateurs(
+    etat: &Etat,
+    acteur: &Acteur,
+    c: &Calcul,
+) -> Result<Vec<Choix>, StoreError> {
+    let mut mediateurs = Vec::new();
+    if !matches!(c.perimetre, Perimetre::Equipe(_)) {
+        return Ok(mediateurs);
+    }
+    let demande = &c.demande;
+    mediateurs.push(Choix::new(
+        "",
+        "Toute l'équipe",
+        demande.mediateur.is_none(),
+    ));
+    let mut vus: Vec<&str> = Vec::new();
+    for l in acteur.liens_equipe() {
+        if vus.contains(&l.mediateur_id.as_str()) {
+            continue;
+        }
+        vus.push(&l.mediateur_id);
+        let nom = match etat.store().utilisateur(&l.mediateur_id).await? {
+            Some(u) => u.nom.unwrap_or(u.email),
+            None => l.mediateur_id.clone(),
+        };
+        let choisi = demande.mediateur.as_deref() == Some(l.mediateur_id.as_str());
+        mediateurs.push(Choix::new(l.mediateur_id.clone(), nom, choisi));
+    }
+    Ok(mediateurs)
 }
 
 /// The description of the active filters, for the page and the exports.
@@ -989,9 +1017,20 @@ async fn page(
     connecte: Connecte,
     RawQuery(requete): RawQuery,
 ) -> Response {
-    let c = match calculer(&etat, &connecte, requete.as_deref(), Action::Consulter).await {
+    let c = match calculer(
+        &etat,
+        &connecte.acteur,
+        requete.as_deref(),
+        Action::Consulter,
+    )
+    .await
+    {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(e) => return e.page(),
+    };
+    let mediateurs = match choix_mediateurs(&etat, &connecte.acteur, &c).await {
+        Ok(m) => m,
+        Err(e) => return indisponible(&e),
     };
     let d = &c.demande;
     let statut = if c.erreurs.is_empty() {
@@ -1066,7 +1105,7 @@ async fn page(
         ),
         thematiques_mediation: thematiques(Thematique::MEDIATION_NUMERIQUE),
         thematiques_demarches: thematiques(Thematique::DEMARCHES_ADMINISTRATIVES),
-        mediateurs: c.mediateurs.clone(),
+        mediateurs,
         lieu: d.lieu.clone().unwrap_or_default(),
         commune: d.commune.clone().unwrap_or_default(),
         epci: d.epci.clone().unwrap_or_default(),
@@ -1241,7 +1280,9 @@ async fn pour_export(
     ),
     Response,
 > {
-    let c = calculer(etat, connecte, requete, Action::Exporter).await?;
+    let c = calculer(etat, &connecte.acteur, requete, Action::Exporter)
+        .await
+        .map_err(Echec::page)?;
     let Some((libelle, s)) = c.resultat else {
         let message = c
             .erreurs
