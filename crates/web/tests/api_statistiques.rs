@@ -20,23 +20,6 @@ use serde_json::Value;
 mod harnais;
 use harnais::*;
 
-macro_rules! sur_les_deux_bases {
-    ($($nom:ident),* $(,)?) => {
-        $(
-            mod $nom {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::sur_sqlite(|store| async move { super::$nom(store).await }).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::sur_postgres(|store| async move { super::$nom(store).await }).await
-                }
-            }
-        )*
-    };
-}
-
 sur_les_deux_bases!(
     statistiques_du_mediateur,
     statistiques_d_un_departement,

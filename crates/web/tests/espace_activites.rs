@@ -22,24 +22,6 @@ use std::sync::Arc;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data");
 
-/// Runs each scenario on both backends.
-macro_rules! sur_les_deux_bases {
-    ($($nom:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $nom() {
-                super::sur_sqlite(super::$nom).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $nom() {
-                super::sur_postgres(super::$nom).await;
-            })+
-        }
-    };
-}
-
 sur_les_deux_bases!(
     creation_individuelle_et_collective,
     lieu_d_activite_du_registre,

@@ -20,23 +20,6 @@ use std::collections::HashSet;
 mod harnais;
 use harnais::*;
 
-macro_rules! sur_les_deux_bases {
-    ($($nom:ident),* $(,)?) => {
-        $(
-            mod $nom {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::sur_sqlite(|store| async move { super::$nom(store).await }).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::sur_postgres(|store| async move { super::$nom(store).await }).await
-                }
-            }
-        )*
-    };
-}
-
 sur_les_deux_bases!(
     cycle_de_vie_des_jetons,
     formulaire_de_jeton_refuse,

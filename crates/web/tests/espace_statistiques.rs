@@ -753,27 +753,6 @@ async fn exports_memes_chiffres(store: Store) {
     );
 }
 
-macro_rules! sur_les_deux_bases {
-    ($($nom:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $nom() {
-                    super::sur_sqlite(super::$nom).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $nom() {
-                    super::sur_postgres(super::$nom).await;
-                }
-            )*
-        }
-    };
-}
-
 sur_les_deux_bases!(
     sans_session_redirige,
     mediateur_voit_les_siennes,

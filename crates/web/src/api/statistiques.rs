@@ -5,7 +5,7 @@
 
 use super::jetons::{interdit, ClientApi, LimiteApi};
 use super::ErreurApi;
-use crate::espace::statistiques::{calculer, libelle_mois, Echec};
+use crate::espace::statistiques::{calculer, libelle_mois, tous_les_mois, Echec};
 use crate::espace::Champs;
 use crate::etat::Etat;
 use axum::extract::{RawQuery, State};
@@ -15,7 +15,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use maillage_activites::TrancheDuree;
 use maillage_comptes::{Action, PorteeApi};
-use maillage_store::{mois_de_la_periode, Compte, Statistiques};
+use maillage_store::{Compte, Statistiques};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -113,17 +113,9 @@ impl ReponseStatistiques {
     ) -> ReponseStatistiques {
         let t = &s.totaux;
         let referentiel = etat.referentiel();
-        let par_mois = mois_de_la_periode(du, au)
+        let par_mois = tous_les_mois(s, du, au)
             .into_iter()
-            .map(|m| {
-                let c = s
-                    .par_mois
-                    .iter()
-                    .find(|(k, _)| *k == m)
-                    .map(|(_, c)| *c)
-                    .unwrap_or_default();
-                ligne(m.clone(), libelle_mois(&m), c)
-            })
+            .map(|(m, c)| ligne(m.clone(), libelle_mois(&m), c))
             .collect();
         ReponseStatistiques {
             perimetre,

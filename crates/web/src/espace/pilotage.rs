@@ -13,8 +13,9 @@
 //! the page, `Exporter` for the files): mediators, coordinators and
 //! structure managers are refused.
 
+use crate::espace::fichier_csv::FichierCsv;
 use crate::espace::statistiques::{
-    champ_csv, cle_perimetre, fichier, libelle_mois, libelle_perimetre, lire_date, lire_perimetre,
+    cle_perimetre, erreur_csv, fichier, libelle_mois, libelle_perimetre, lire_date, lire_perimetre,
     ErreurChamp, MIME_XLSX,
 };
 use crate::espace::{indisponible, mise, sans_cache, Champs, Connecte};
@@ -511,20 +512,16 @@ async fn export_csv(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let mut out = String::from("\u{feff}");
-    let mut ligne = |champs: &[String]| {
-        let v: Vec<String> = champs.iter().map(|x| champ_csv(x)).collect();
-        out.push_str(&v.join(";"));
-        out.push_str("\r\n");
-    };
-    ligne(&ENTETES_EXPORT.map(str::to_string));
-    for l in lignes_export(&etat, &c, &t) {
-        ligne(&l);
+    let mut f = FichierCsv::nouveau();
+    let lignes =
+        std::iter::once(ENTETES_EXPORT.map(str::to_string)).chain(lignes_export(&etat, &c, &t));
+    if let Err(e) = f.section(lignes) {
+        return erreur_csv(e);
     }
     fichier(
         "text/csv; charset=utf-8",
         &format!("pilotage-{}-{}.csv", c.du, c.au),
-        out.into_bytes(),
+        f.octets(),
     )
 }
 

@@ -13,6 +13,7 @@
 //! files); the form only lists the scopes the user may read. A coordinator's
 //! team counts each member's records within their link's dates only.
 
+use crate::espace::fichier_csv::FichierCsv;
 use crate::espace::{indisponible, mise, refus, sans_cache, verdict, Champs, Connecte};
 use crate::etat::Etat;
 use crate::graphiques::{barres_horizontales, barres_verticales, nombre_fr, pourcentage_fr, Barre};
@@ -516,9 +517,14 @@ pub(crate) fn libelle_mois(mois: &str) -> String {
     }
 }
 
-fn repartitions(etat: &Etat, s: &Statistiques, du: NaiveDate, au: NaiveDate) -> Vec<Repartition> {
-    let total = s.totaux.accompagnements;
-    let par_mois: Vec<(String, Compte)> = mois_de_la_periode(du, au)
+/// Every month of the period (`YYYY-MM`), oldest first, months without a
+/// record at zero (the store gives only those with records).
+pub(crate) fn tous_les_mois(
+    s: &Statistiques,
+    du: NaiveDate,
+    au: NaiveDate,
+) -> Vec<(String, Compte)> {
+    mois_de_la_periode(du, au)
         .into_iter()
         .map(|m| {
             let c = s
@@ -527,8 +533,16 @@ fn repartitions(etat: &Etat, s: &Statistiques, du: NaiveDate, au: NaiveDate) -> 
                 .find(|(k, _)| *k == m)
                 .map(|(_, c)| *c)
                 .unwrap_or_default();
-            (libelle_mois(&m), c)
+            (m, c)
         })
+        .collect()
+}
+
+fn repartitions(etat: &Etat, s: &Statistiques, du: NaiveDate, au: NaiveDate) -> Vec<Repartition> {
+    let total = s.totaux.accompagnements;
+    let par_mois: Vec<(String, Compte)> = tous_les_mois(s, du, au)
+        .into_iter()
+        .map(|(m, c)| (libelle_mois(&m), c))
         .collect();
     let thematiques = |famille: &[Thematique]| -> Vec<(String, Compte)> {
         s.par_thematique
@@ -1129,22 +1143,6 @@ pub(crate) fn fichier(type_mime: &'static str, nom: &str, corps: Vec<u8>) -> Res
     sans_cache(r)
 }
 
-/// One CSV field (`;`-separated, quoted when needed).
-pub(crate) fn champ_csv(s: &str) -> String {
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// A CSV line of fields.
-pub(crate) fn ligne_csv(out: &mut String, champs: &[&str]) {
-    let v: Vec<String> = champs.iter().map(|c| champ_csv(c)).collect();
-    out.push_str(&v.join(";"));
-    out.push_str("\r\n");
-}
-
 /// `12,5`: the percentage with one decimal and a French comma.
 pub(crate) fn proportion_csv(part: u64, total: u64) -> String {
     if total == 0 {
@@ -1154,44 +1152,59 @@ pub(crate) fn proportion_csv(part: u64, total: u64) -> String {
     format!("{},{}", dixiemes / 10, dixiemes % 10)
 }
 
-/// The CSV: UTF-8 with a byte order mark (so Excel reads the accents),
-/// `;` separators, the filters first, then one section per breakdown.
+/// The CSV (see [`FichierCsv`]): the filters first, then one section per
+/// breakdown.
 fn csv_statistiques(
     entete: &[(String, String)],
     s: &Statistiques,
     reps: &[Repartition],
-) -> Vec<u8> {
-    let mut out = String::from("\u{feff}");
-    ligne_csv(&mut out, &["Statistiques des activités — Maillage"]);
-    for (k, v) in entete {
-        ligne_csv(&mut out, &[k, v]);
-    }
-    out.push_str("\r\n");
-    ligne_csv(&mut out, &["Statistiques générales"]);
-    ligne_csv(&mut out, &["Indicateur", "Valeur"]);
-    for (k, v) in totaux(s) {
-        ligne_csv(&mut out, &[k, &v.to_string()]);
-    }
+) -> Result<Vec<u8>, csv::Error> {
+    let mut f = FichierCsv::nouveau();
+    f.section(
+        std::iter::once(vec!["Statistiques des activités — Maillage".to_string()])
+            .chain(entete.iter().map(|(k, v)| vec![k.clone(), v.clone()])),
+    )?;
+    f.section(
+        [
+            vec!["Statistiques générales".to_string()],
+            vec!["Indicateur".to_string(), "Valeur".to_string()],
+        ]
+        .into_iter()
+        .chain(
+            totaux(s)
+                .into_iter()
+                .map(|(k, v)| vec![k.to_string(), v.to_string()]),
+        ),
+    )?;
     for r in reps {
-        out.push_str("\r\n");
-        ligne_csv(&mut out, &[&r.titre]);
-        ligne_csv(
-            &mut out,
-            &[r.entete, "Activités", "Accompagnements", "Proportion (%)"],
-        );
-        for (l, c) in &r.lignes {
-            ligne_csv(
-                &mut out,
-                &[
-                    l,
-                    &c.activites.to_string(),
-                    &c.accompagnements.to_string(),
-                    &proportion_csv(c.accompagnements, r.total),
-                ],
-            );
-        }
+        let entetes = [r.entete, "Activités", "Accompagnements", "Proportion (%)"];
+        f.section(
+            [
+                vec![r.titre.clone()],
+                entetes.iter().map(|e| e.to_string()).collect(),
+            ]
+            .into_iter()
+            .chain(r.lignes.iter().map(|(l, c)| {
+                vec![
+                    l.clone(),
+                    c.activites.to_string(),
+                    c.accompagnements.to_string(),
+                    proportion_csv(c.accompagnements, r.total),
+                ]
+            })),
+        )?;
     }
-    out.into_bytes()
+    Ok(f.octets())
+}
+
+/// A file that could not be written: a page, never a truncated file.
+pub(crate) fn erreur_csv(e: csv::Error) -> Response {
+    tracing::error!("export CSV : {e}");
+    sans_cache(crate::pages::erreur(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Export impossible",
+        "Le fichier CSV n'a pas pu être produit. Réessayez dans quelques minutes.",
+    ))
 }
 
 fn erreur_xlsx(e: rust_xlsxwriter::XlsxError) -> Response {
@@ -1309,11 +1322,10 @@ async fn export_csv(
     RawQuery(requete): RawQuery,
 ) -> Response {
     match pour_export(&etat, &connecte, requete.as_deref()).await {
-        Ok((entete, s, reps, nom)) => fichier(
-            "text/csv; charset=utf-8",
-            &format!("{nom}.csv"),
-            csv_statistiques(&entete, &s, &reps),
-        ),
+        Ok((entete, s, reps, nom)) => match csv_statistiques(&entete, &s, &reps) {
+            Ok(octets) => fichier("text/csv; charset=utf-8", &format!("{nom}.csv"), octets),
+            Err(e) => erreur_csv(e),
+        },
         Err(r) => r,
     }
 }
@@ -1363,10 +1375,7 @@ mod tests {
     }
 
     #[test]
-    fn csv_echappe_et_proportions() {
-        assert_eq!(champ_csv("a;b"), "\"a;b\"");
-        assert_eq!(champ_csv("dit \"x\""), "\"dit \"\"x\"\"\"");
-        assert_eq!(champ_csv("simple"), "simple");
+    fn proportions() {
         assert_eq!(proportion_csv(1, 8), "12,5");
         assert_eq!(proportion_csv(0, 0), "0");
         assert_eq!(proportion_csv(3, 3), "100,0");

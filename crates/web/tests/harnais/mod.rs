@@ -236,3 +236,25 @@ where
     }
     fin.expect("DROP DATABASE");
 }
+
+/// Runs each scenario (an `async fn(Store)` of the test file) on SQLite and
+/// on PostgreSQL: `scenario::sqlite` and `scenario::postgres`.
+#[allow(unused_macros)]
+macro_rules! sur_les_deux_bases {
+    ($($nom:ident),* $(,)?) => {
+        $(
+            mod $nom {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::sur_sqlite(|store| async move { super::$nom(store).await }).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::sur_postgres(|store| async move { super::$nom(store).await }).await
+                }
+            }
+        )*
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use sur_les_deux_bases;
