@@ -47,7 +47,9 @@
 //!   report, deletion), the statistics of each role's scopes (with data,
 //!   filtered, empty, filter errors), the pilotage table (département,
 //!   région, national, error) and the API tokens (errors, the one-time
-//!   display, list, revocation).
+//!   display, list, revocation); again on PostgreSQL
+//!   (`espace_donnees_par_role_postgres`, `MAILLAGE_TEST_POSTGRES` as for the
+//!   other suites, or `MAILLAGE_SKIP_POSTGRES=1`).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian packages
 //! `chromium` and `chromium-driver`; other paths: `MAILLAGE_CHROMIUM`,
@@ -128,6 +130,11 @@ fn config() -> Config {
 async fn site() -> Site {
     let dossier = tempfile::tempdir().expect("temporary directory");
     let url_base = format!("sqlite://{}", dossier.path().join("registre.db").display());
+    site_sur(url_base, dossier).await
+}
+
+/// The same on the store at `url_base` (SQLite or PostgreSQL).
+async fn site_sur(url_base: String, dossier: tempfile::TempDir) -> Site {
     let store = Store::connect(&url_base).await.expect("SQLite store");
     let referentiel = maillage_territoires::Referentiel::embarque().expect("referential");
     let rapport = maillage_registre::demo::construire(
@@ -2491,18 +2498,85 @@ async fn semer_activite(
         .expect("record stored");
 }
 
+/// A fresh PostgreSQL database (as the in-process suites make them, see
+/// `harnais::sur_postgres`): its URL, the server's URL and its name. `None`
+/// with `MAILLAGE_SKIP_POSTGRES=1`.
+async fn base_postgres() -> Option<(String, String, String)> {
+    use sqlx::Executor;
+    let Ok(admin) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+        if std::env::var("MAILLAGE_SKIP_POSTGRES").as_deref() == Ok("1") {
+            eprintln!("PostgreSQL ignoré (MAILLAGE_SKIP_POSTGRES=1)");
+            return None;
+        }
+        panic!(
+            "définissez MAILLAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test \
+             (ou MAILLAGE_SKIP_POSTGRES=1 pour ne tester que SQLite)"
+        );
+    };
+    let nom = format!("maillage_navigateur_{:016x}", fastrand::u64(..));
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL connection");
+    conn.execute(format!("CREATE DATABASE {nom}").as_str())
+        .await
+        .expect("CREATE DATABASE");
+    let url = match admin.split_once('?') {
+        Some((a, q)) => format!("{}/{nom}?{q}", a.rsplit_once('/').map_or(a, |x| x.0)),
+        None => format!(
+            "{}/{nom}",
+            admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0)
+        ),
+    };
+    Some((url, admin, nom))
+}
+
+async fn supprimer_base_postgres(admin: &str, nom: &str) {
+    use sqlx::Executor;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+        let _ = conn
+            .execute(format!("DROP DATABASE IF EXISTS {nom} WITH (FORCE)").as_str())
+            .await;
+    }
+}
+
 /// The pages of beneficiaries, statistics (each role's scopes), pilotage
 /// and API tokens, in their ordinary, empty and error states: axe-core
-/// finds no violation.
+/// finds no violation. On SQLite here, on PostgreSQL below.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn espace_donnees_par_role() {
-    use maillage_activites::Thematique;
-    use maillage_comptes::Attribution;
     let Some(nav) = Navigateur::trouver() else {
         return;
     };
     let site = site().await;
-    let site = &site;
+    donnees_par_role(&nav, &site).await;
+}
+
+/// The same pages served from PostgreSQL (the pages' queries differ by
+/// database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn espace_donnees_par_role_postgres() {
+    let Some(nav) = Navigateur::trouver() else {
+        return;
+    };
+    let Some((url, admin, nom)) = base_postgres().await else {
+        return;
+    };
+    let dossier = tempfile::tempdir().expect("temporary directory");
+    let site = site_sur(url, dossier).await;
+    let resultat = AssertUnwindSafe(donnees_par_role(&nav, &site))
+        .catch_unwind()
+        .await;
+    site.store.close().await;
+    drop(site);
+    supprimer_base_postgres(&admin, &nom).await;
+    if let Err(e) = resultat {
+        std::panic::resume_unwind(e);
+    }
+}
+
+async fn donnees_par_role(nav: &Navigateur, site: &Site) {
+    use maillage_activites::Thematique;
+    use maillage_comptes::Attribution;
     let dossier = tempfile::tempdir().expect("temporary directory");
     let dossier = &dossier;
     let siret = "73282932000074";
