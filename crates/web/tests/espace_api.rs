@@ -213,7 +213,7 @@ async fn cycle_de_vie_des_jetons(store: Store) {
         "expiry 90 days later: {liste}"
     );
     assert!(!liste.contains(&jeton) && !liste.contains(&jeton[4..]));
-    assert!(liste.contains("<caption>") && liste.contains("scope=\"col\""));
+    assert!(liste.contains("<caption id=\"legende-jetons\">") && liste.contains("scope=\"col\""));
     // Bob does not see Alice's token.
     let liste_bob = get_avec_cookie(&app, "/espace/jetons-api", &cookie_bob)
         .await

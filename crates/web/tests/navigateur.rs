@@ -36,8 +36,20 @@
 //!   horizontally (WCAG 1.4.10, which axe does not check).
 //! - `activite_au_clavier`: a mediator signs up, confirms, signs in and
 //!   records a typical individual accompaniment with the keyboard only
-//!   (keystrokes counted), then finds it in the list; axe-core on the
-//!   activity pages (empty forms, errors, list, detail, delete confirmation).
+//!   (keystrokes counted), then finds it in the list, in the statistics
+//!   (total and thématique) and in both CSV exports (list, statistics);
+//!   axe-core on the activity pages (empty forms, errors, list, detail,
+//!   delete confirmation) and the statistics.
+//! - `espace_par_role`: axe-core on the account, administration, team and
+//!   structure pages, role by role, with their error states.
+//! - `espace_donnees_par_role`: axe-core on the beneficiaries (list, search,
+//!   form and its errors, detail, duplicates and merge, import and its error
+//!   report, deletion), the statistics of each role's scopes (with data,
+//!   filtered, empty, filter errors), the pilotage table (département,
+//!   région, national, error) and the API tokens (errors, the one-time
+//!   display, list, revocation); again on PostgreSQL
+//!   (`espace_donnees_par_role_postgres`, `MAILLAGE_TEST_POSTGRES` as for the
+//!   other suites, or `MAILLAGE_SKIP_POSTGRES=1`).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian packages
 //! `chromium` and `chromium-driver`; other paths: `MAILLAGE_CHROMIUM`,
@@ -118,6 +130,11 @@ fn config() -> Config {
 async fn site() -> Site {
     let dossier = tempfile::tempdir().expect("temporary directory");
     let url_base = format!("sqlite://{}", dossier.path().join("registre.db").display());
+    site_sur(url_base, dossier).await
+}
+
+/// The same on the store at `url_base` (SQLite or PostgreSQL).
+async fn site_sur(url_base: String, dossier: tempfile::TempDir) -> Site {
     let store = Store::connect(&url_base).await.expect("SQLite store");
     let referentiel = maillage_territoires::Referentiel::embarque().expect("referential");
     let rapport = maillage_registre::demo::construire(
@@ -159,6 +176,34 @@ impl Site {
                 .build_http::<http_body_util::Empty<bytes::Bytes>>();
         let uri = self.url(chemin).parse().expect("URI");
         let rep = client.get(uri).await.expect("GET");
+        let statut = rep.status();
+        let entetes = rep.headers().clone();
+        let corps = rep.into_body().collect().await.expect("body").to_bytes();
+        (
+            statut,
+            entetes,
+            String::from_utf8_lossy(&corps).into_owned(),
+        )
+    }
+
+    /// A GET with the browser's session cookie (no browser): the exports,
+    /// which a browser downloads instead of showing.
+    async fn get_avec_session(&self, c: &Client, chemin: &str) -> (StatusCode, HeaderMap, String) {
+        let session = c
+            .get_named_cookie("maillage_session")
+            .await
+            .expect("session cookie");
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Empty<bytes::Bytes>>();
+        let requete = axum::http::Request::get(self.url(chemin))
+            .header(
+                axum::http::header::COOKIE,
+                format!("maillage_session={}", session.value()),
+            )
+            .body(http_body_util::Empty::new())
+            .expect("request");
+        let rep = client.request(requete).await.expect("GET");
         let statut = rep.status();
         let entetes = rep.headers().clone();
         let corps = rep.into_body().collect().await.expect("body").to_bytes();
@@ -2023,7 +2068,69 @@ async fn activite_au_clavier() {
             (45, Some("16015"))
         );
 
+        // Issue 4, item 9: the record counts in the statistics, and both
+        // exports (the list and the statistics) carry it.
+        aller(&c, site, "/espace/statistiques").await;
+        let cellule = |tableau: &str, ligne: &str| {
+            format!(
+                "//table[caption[starts-with(normalize-space(.), '{tableau}')]]\
+                 //tr[th[normalize-space(.) = '{ligne}']]/td"
+            )
+        };
+        let total = trouver_xpath(&c, &cellule("Statistiques générales", "Activités"))
+            .await
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(total.trim(), "1", "activities counted");
+        let navigation = trouver_xpath(
+            &c,
+            &cellule(
+                "Thématiques des accompagnements de médiation numérique",
+                "Navigation sur internet",
+            ),
+        )
+        .await
+        .text()
+        .await
+        .expect("text");
+        assert_eq!(navigation.trim(), "1", "thématique counted");
+        axe(&c, "/espace/statistiques (une activité)", &mut rapport).await;
+        let (statut, entetes, csv) = site
+            .get_avec_session(&c, "/espace/activites/export.csv")
+            .await;
+        assert_eq!(statut, StatusCode::OK, "{csv}");
+        assert!(entetes[axum::http::header::CONTENT_TYPE]
+            .to_str()
+            .expect("type")
+            .starts_with("text/csv"));
+        let lignes: Vec<&str> = csv.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lignes.len(), 2, "header and the record: {csv}");
+        for attendu in [
+            "11/03/2025",
+            "Accompagnement individuel",
+            "45",
+            "Navigation sur internet",
+        ] {
+            assert!(
+                lignes[1].contains(attendu),
+                "« {attendu} » missing from: {}",
+                lignes[1]
+            );
+        }
+        let (statut, _, csv) = site
+            .get_avec_session(&c, "/espace/statistiques/export.csv")
+            .await;
+        assert_eq!(statut, StatusCode::OK, "{csv}");
+        assert!(csv.lines().any(|l| l == "Activités;1"), "{csv}");
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("Navigation sur internet;1;1;")),
+            "{csv}"
+        );
+
         // The detail, the delete confirmation, a form with errors.
+        aller(&c, site, "/espace/activites").await;
         let voir = trouver(&c, "table.tableau tbody tr th a").await;
         cliquer_puis_attendre(&c, voir).await;
         assert!(texte(&c, "h1")
@@ -2322,6 +2429,495 @@ async fn espace_par_role() {
             rapport.echecs.join("\n\n")
         );
         assert_eq!(rapport.pages.len(), 24);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// Beneficiaries, statistics, pilotage, API tokens
+
+/// One record of `mediateur` in Charente (16), stored directly: these pages
+/// only read records, and varied ones fill every chart.
+async fn semer_activite(
+    site: &Site,
+    mediateur: &str,
+    structure: Option<&str>,
+    jour: chrono::NaiveDate,
+    collectif: bool,
+    thematiques: &[maillage_activites::Thematique],
+) {
+    use maillage_activites::{
+        ActiviteSaisie, Beneficiaire, Demographie, DureeSaisie, Genre, Materiel,
+        ParticipantsAnonymes, StatutSocial, TrancheAge, TypeActivite, TypeLieu,
+    };
+    let mut s = ActiviteSaisie::nouvelle(if collectif {
+        TypeActivite::Collectif
+    } else {
+        TypeActivite::Individuel
+    });
+    s.date = Some(jour);
+    s.duree = Some(DureeSaisie::Minutes(if collectif { 120 } else { 45 }));
+    s.type_lieu = Some(if collectif {
+        TypeLieu::Autre
+    } else {
+        TypeLieu::Domicile
+    });
+    s.lieu_code_insee = Some("16015".to_string());
+    s.thematiques = thematiques.to_vec();
+    s.materiel = vec![Materiel::Ordinateur, Materiel::Telephone];
+    if collectif {
+        s.titre_atelier = Some("Premiers pas sur la tablette".to_string());
+        s.participants_anonymes = Some(ParticipantsAnonymes {
+            total: 6,
+            genre_feminin: 4,
+            genre_masculin: 2,
+            ..Default::default()
+        });
+    } else {
+        s.beneficiaire = Some(Beneficiaire::Anonyme(Demographie {
+            genre: Some(Genre::Feminin),
+            tranche_age: Some(TrancheAge::SoixanteSoixanteNeuf),
+            statut_social: Some(StatutSocial::Retraite),
+        }));
+    }
+    let activite = maillage_activites::valider(
+        &s,
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 11).expect("date"),
+    )
+    .expect("valid record");
+    site.store
+        .enregistrer_activite(&maillage_store::NouvelleActivite {
+            mediateur_id: mediateur.to_string(),
+            structure_id: structure.map(str::to_string),
+            departement: Some("16".to_string()),
+            activite,
+            demographies_suivies: Vec::new(),
+            cree_le: chrono::Utc::now(),
+        })
+        .await
+        .expect("record stored");
+}
+
+/// A fresh PostgreSQL database (as the in-process suites make them, see
+/// `harnais::sur_postgres`): its URL, the server's URL and its name. `None`
+/// with `MAILLAGE_SKIP_POSTGRES=1`.
+async fn base_postgres() -> Option<(String, String, String)> {
+    use sqlx::Executor;
+    let Ok(admin) = std::env::var("MAILLAGE_TEST_POSTGRES") else {
+        if std::env::var("MAILLAGE_SKIP_POSTGRES").as_deref() == Ok("1") {
+            eprintln!("PostgreSQL ignoré (MAILLAGE_SKIP_POSTGRES=1)");
+            return None;
+        }
+        panic!(
+            "définissez MAILLAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test \
+             (ou MAILLAGE_SKIP_POSTGRES=1 pour ne tester que SQLite)"
+        );
+    };
+    let nom = format!("maillage_navigateur_{:016x}", fastrand::u64(..));
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL connection");
+    conn.execute(format!("CREATE DATABASE {nom}").as_str())
+        .await
+        .expect("CREATE DATABASE");
+    let url = match admin.split_once('?') {
+        Some((a, q)) => format!("{}/{nom}?{q}", a.rsplit_once('/').map_or(a, |x| x.0)),
+        None => format!(
+            "{}/{nom}",
+            admin.rsplit_once('/').map_or(admin.as_str(), |x| x.0)
+        ),
+    };
+    Some((url, admin, nom))
+}
+
+async fn supprimer_base_postgres(admin: &str, nom: &str) {
+    use sqlx::Executor;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+        let _ = conn
+            .execute(format!("DROP DATABASE IF EXISTS {nom} WITH (FORCE)").as_str())
+            .await;
+    }
+}
+
+/// The pages of beneficiaries, statistics (each role's scopes), pilotage
+/// and API tokens, in their ordinary, empty and error states: axe-core
+/// finds no violation. On SQLite here, on PostgreSQL below.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn espace_donnees_par_role() {
+    let Some(nav) = Navigateur::trouver() else {
+        return;
+    };
+    let site = site().await;
+    donnees_par_role(&nav, &site).await;
+}
+
+/// The same pages served from PostgreSQL (the pages' queries differ by
+/// database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn espace_donnees_par_role_postgres() {
+    let Some(nav) = Navigateur::trouver() else {
+        return;
+    };
+    let Some((url, admin, nom)) = base_postgres().await else {
+        return;
+    };
+    let dossier = tempfile::tempdir().expect("temporary directory");
+    let site = site_sur(url, dossier).await;
+    let resultat = AssertUnwindSafe(donnees_par_role(&nav, &site))
+        .catch_unwind()
+        .await;
+    site.store.close().await;
+    drop(site);
+    supprimer_base_postgres(&admin, &nom).await;
+    if let Err(e) = resultat {
+        std::panic::resume_unwind(e);
+    }
+}
+
+async fn donnees_par_role(nav: &Navigateur, site: &Site) {
+    use maillage_activites::Thematique;
+    use maillage_comptes::Attribution;
+    let dossier = tempfile::tempdir().expect("temporary directory");
+    let dossier = &dossier;
+    let siret = "73282932000074";
+    site.store
+        .creer_ou_lire_structure(&maillage_store::NouvelleStructure {
+            siret: siret.to_string(),
+            nom: "Centre social des Trois Rivières".to_string(),
+            commune: "16015".to_string(),
+            adresse: None,
+            cree_le: chrono::Utc::now(),
+            par: None,
+        })
+        .await
+        .expect("structure");
+    nav.session(Reglage::Ordinaire, |c| async move {
+        let mut rapport = RapportAxe::default();
+        let jour = |m: u32, j: u32| chrono::NaiveDate::from_ymd_opt(2025, m, j).expect("date");
+
+        // A mediator's beneficiaries: none yet, the form, its errors.
+        let mediateur = connecter(&c, site, "med@exemple.fr", &[Attribution::mediateur()]).await;
+        axe_sur(&c, site, "/espace/beneficiaires", &mut rapport).await;
+        axe_sur(&c, site, "/espace/beneficiaires/nouveau", &mut rapport).await;
+        trouver(&c, "#consentement")
+            .await
+            .click()
+            .await
+            .expect("consent");
+        envoyer_formulaire(
+            &c,
+            "/espace/beneficiaires/nouveau",
+            &[
+                ("nom", "Dupont"),
+                ("telephone", "12"),
+                ("annee_naissance", "dix-neuf"),
+            ],
+        )
+        .await;
+        assert!(texte(&c, ".alerte-erreur")
+            .await
+            .contains("corrigez les champs signalés"));
+        axe(&c, "/espace/beneficiaires/nouveau (erreurs)", &mut rapport).await;
+        envoyer_formulaire(
+            &c,
+            "/espace/beneficiaires/nouveau",
+            &[
+                ("prenom", "Jeanne"),
+                ("nom", "Dupont"),
+                ("telephone", "06 12 34 56 78"),
+                ("annee_naissance", "1958"),
+                ("commune", "16015"),
+                ("genre", "Feminin"),
+            ],
+        )
+        .await;
+        assert_eq!(texte(&c, "h1").await, "Jeanne Dupont");
+        axe(&c, "/espace/beneficiaires/{id}", &mut rapport).await;
+        let edition = trouver(&c, "a[href$='/modifier']").await;
+        cliquer_puis_attendre(&c, edition).await;
+        axe(&c, "/espace/beneficiaires/{id}/modifier", &mut rapport).await;
+        let action = js(&c, "return document.querySelector('form.formulaire').getAttribute('action');")
+            .await
+            .as_str()
+            .expect("action")
+            .to_string();
+        envoyer_formulaire(&c, &action, &[("prenom", ""), ("commune", "99999")]).await;
+        assert!(texte(&c, ".alerte-erreur").await.contains("Prénom"));
+        axe(&c, "/espace/beneficiaires/{id}/modifier (erreurs)", &mut rapport).await;
+
+        // An anonymous one, and a likely duplicate of Jeanne Dupont.
+        aller(&c, site, "/espace/beneficiaires/nouveau").await;
+        envoyer_formulaire(
+            &c,
+            "/espace/beneficiaires/nouveau",
+            &[("commune", "16015"), ("tranche_age", "QuaranteCinquanteNeuf")],
+        )
+        .await;
+        assert!(texte(&c, "h1").await.contains("anonyme"), "{}", texte(&c, "h1").await);
+        let anonyme = url_courante(&c).await;
+        site.store
+            .creer_beneficiaire(&maillage_store::NouveauBeneficiaire {
+                mediateur_id: mediateur.clone(),
+                beneficiaire: maillage_beneficiaires::Beneficiaire {
+                    prenom: Some("Jeanne".to_string()),
+                    nom: Some("Dupond".to_string()),
+                    telephone: Some("0612345678".to_string()),
+                    annee_naissance: Some(1958),
+                    commune_code_insee: Some("16015".to_string()),
+                    ..Default::default()
+                },
+                cree_le: chrono::Utc::now(),
+            })
+            .await
+            .expect("duplicate");
+        axe_sur(&c, site, "/espace/beneficiaires", &mut rapport).await;
+        aller(&c, site, "/espace/beneficiaires?q=dup").await;
+        assert!(texte(&c, "table.tableau caption").await.contains("(2)"));
+        axe(&c, "/espace/beneficiaires?q=dup", &mut rapport).await;
+        axe_sur(&c, site, "/espace/beneficiaires?q=personne", &mut rapport).await;
+
+        // Duplicates: the pair, a merge refused, the merge.
+        aller(&c, site, "/espace/beneficiaires/doublons").await;
+        assert!(texte(&c, "h2#paire-1").await.contains("Dupon"));
+        axe(&c, "/espace/beneficiaires/doublons", &mut rapport).await;
+        js(
+            &c,
+            "document.querySelectorAll('input[name=garder]').forEach(function (r) { r.checked = false; }); return null;",
+        )
+        .await;
+        let fusion = trouver(&c, "form[action='/espace/beneficiaires/doublons'] button").await;
+        cliquer_puis_attendre(&c, fusion).await;
+        assert!(texte(&c, ".alerte-erreur").await.contains("Fiche à conserver"));
+        axe(&c, "/espace/beneficiaires/doublons (erreur)", &mut rapport).await;
+        let fusion = trouver(&c, "form[action='/espace/beneficiaires/doublons'] button").await;
+        cliquer_puis_attendre(&c, fusion).await;
+        assert!(texte(&c, ".alerte-succes").await.contains("Fusion effectuée"));
+        axe(&c, "/espace/beneficiaires/{id}?fusion=…", &mut rapport).await;
+        axe_sur(&c, site, "/espace/beneficiaires/doublons", &mut rapport).await;
+
+        // Import: the form, a file with errors, a good file.
+        axe_sur(&c, site, "/espace/beneficiaires/import", &mut rapport).await;
+        let mauvais = dossier.path().join("liste.csv");
+        std::fs::write(
+            &mauvais,
+            "Prénom;Nom;Téléphone;Consentement;Genre\n\
+             Paul;Martin;12;oui;\n\
+             ;;;;Extraterrestre\n",
+        )
+        .expect("file");
+        trouver(&c, "#fichier")
+            .await
+            .send_keys(&mauvais.display().to_string())
+            .await
+            .expect("file chosen");
+        let importer = trouver(&c, "form[action='/espace/beneficiaires/import'] button").await;
+        cliquer_puis_attendre(&c, importer).await;
+        assert!(texte(&c, "table.tableau caption")
+            .await
+            .contains("Erreurs du fichier (2)"));
+        axe(&c, "/espace/beneficiaires/import (erreurs)", &mut rapport).await;
+        let bon = dossier.path().join("bon.csv");
+        std::fs::write(
+            &bon,
+            "Prénom;Nom;Téléphone;Consentement;Genre;Code Insee\n\
+             Paul;Martin;0612345679;oui;Masculin;16015\n\
+             ;;;;Féminin;\n",
+        )
+        .expect("file");
+        trouver(&c, "#fichier")
+            .await
+            .send_keys(&bon.display().to_string())
+            .await
+            .expect("file chosen");
+        let importer = trouver(&c, "form[action='/espace/beneficiaires/import'] button").await;
+        cliquer_puis_attendre(&c, importer).await;
+        assert!(texte(&c, ".alerte-succes").await.contains("2 bénéficiaire(s) importé(s)"));
+        axe(&c, "/espace/beneficiaires?importes=2", &mut rapport).await;
+
+        // Deletion: the confirmation, then the list says so.
+        c.goto(&format!("{anonyme}/supprimer")).await.expect("goto");
+        axe(&c, "/espace/beneficiaires/{id}/supprimer", &mut rapport).await;
+        let supprimer = trouver(&c, "form[action$='/supprimer'] button").await;
+        cliquer_puis_attendre(&c, supprimer).await;
+        assert!(texte(&c, ".alerte-succes").await.contains("supprimé"));
+        axe(&c, "/espace/beneficiaires?supprime=1", &mut rapport).await;
+
+        // Statistics of a mediator employed by the structure: with data,
+        // filtered, filtered to nothing, a filter error.
+        site.store
+            .employer(&mediateur, siret, jour(1, 6), None, chrono::Utc::now())
+            .await
+            .expect("employment");
+        for (j, collectif, t) in [
+            (jour(1, 15), false, vec![Thematique::Email, Thematique::Sante]),
+            (jour(2, 20), false, vec![Thematique::NavigationSurInternet]),
+            (jour(3, 4), true, vec![Thematique::PrendreEnMainDuMateriel]),
+            (
+                jour(3, 10),
+                false,
+                vec![
+                    Thematique::AideAuxDemarchesAdministratives,
+                    Thematique::Logement,
+                ],
+            ),
+        ] {
+            semer_activite(site, &mediateur, Some(siret), j, collectif, &t).await;
+        }
+        aller(&c, site, "/espace/statistiques").await;
+        assert_eq!(nombre(&c, "figure.graphique svg[role=img] title").await, 10);
+        axe(&c, "/espace/statistiques (médiateur)", &mut rapport).await;
+        axe_sur(
+            &c,
+            site,
+            "/espace/statistiques?perimetre=soi&du=2025-01-01&au=2025-03-11&type=individuel&type_lieu=Domicile&thematique=Email",
+            &mut rapport,
+        )
+        .await;
+        axe_sur(
+            &c,
+            site,
+            "/espace/statistiques?thematique=Justice",
+            &mut rapport,
+        )
+        .await;
+        aller(
+            &c,
+            site,
+            "/espace/statistiques?du=11%2F03%2F2025&au=2025-01-01&type=autre",
+        )
+        .await;
+        assert!(texte(&c, "#erreurs").await.contains("Date de début"));
+        axe(&c, "/espace/statistiques (erreurs)", &mut rapport).await;
+
+        // API tokens: none, a refused creation, the one-time display, the
+        // list, a revocation.
+        axe_sur(&c, site, "/espace/jetons-api", &mut rapport).await;
+        trouver(&c, "#portee-0").await.click().await.expect("untick");
+        envoyer_formulaire(&c, "/espace/jetons-api", &[("nom", "")]).await;
+        assert!(texte(&c, ".alerte-erreur").await.contains("pas été créé"));
+        axe(&c, "/espace/jetons-api (erreurs)", &mut rapport).await;
+        trouver(&c, "#portee-0").await.click().await.expect("tick");
+        envoyer_formulaire(
+            &c,
+            "/espace/jetons-api",
+            &[("nom", "Tableau de bord de la structure")],
+        )
+        .await;
+        let jeton = trouver(&c, "#jeton")
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default();
+        assert!(jeton.starts_with("mlg_"), "{jeton}");
+        axe(&c, "/espace/jetons-api (jeton créé)", &mut rapport).await;
+        let retour = trouver(&c, "a.bouton[href='/espace/jetons-api']").await;
+        cliquer_puis_attendre(&c, retour).await;
+        axe(&c, "/espace/jetons-api (un jeton)", &mut rapport).await;
+        let revoquer = trouver(&c, "form[action$='/revoquer'] button").await;
+        cliquer_puis_attendre(&c, revoquer).await;
+        assert!(texte(&c, ".alerte-succes").await.contains("révoqué"));
+        axe(&c, "/espace/jetons-api (révoqué)", &mut rapport).await;
+
+        // A second mediator in a coordinator's team.
+        let autre = connecter(&c, site, "med2@exemple.fr", &[Attribution::mediateur()]).await;
+        semer_activite(site, &autre, None, jour(2, 11), true, &[Thematique::Bureautique]).await;
+        let coordinateur = connecter(
+            &c,
+            site,
+            "coord@exemple.fr",
+            &[Attribution::coordinateur(Vec::new())],
+        )
+        .await;
+        for m in [&mediateur, &autre] {
+            site.store
+                .lier_equipe(&coordinateur, m, jour(1, 1))
+                .await
+                .expect("team link");
+        }
+        // The team is read on each request: no new sign-in.
+        aller(&c, site, "/espace/statistiques").await;
+        assert!(nombre(&c, "#mediateur option").await >= 3);
+        axe(&c, "/espace/statistiques (coordinateur)", &mut rapport).await;
+        axe_sur(
+            &c,
+            site,
+            &format!("/espace/statistiques?perimetre=equipe&mediateur={autre}"),
+            &mut rapport,
+        )
+        .await;
+
+        // The structure's manager.
+        connecter(
+            &c,
+            site,
+            "gestion@exemple.fr",
+            &[Attribution::gestionnaire_structure(siret)],
+        )
+        .await;
+        axe_sur(&c, site, "/espace/statistiques", &mut rapport).await;
+
+        // The département's manager: statistics, a commune, pilotage.
+        connecter(
+            &c,
+            site,
+            "dep16@exemple.fr",
+            &[Attribution::gestionnaire_departement("16")],
+        )
+        .await;
+        axe_sur(&c, site, "/espace/statistiques", &mut rapport).await;
+        axe_sur(
+            &c,
+            site,
+            "/espace/statistiques?perimetre=departement%3A16&commune=16015",
+            &mut rapport,
+        )
+        .await;
+        aller(&c, site, "/espace/statistiques?commune=75056").await;
+        assert!(texte(&c, "#erreurs").await.contains("périmètre"));
+        axe(&c, "/espace/statistiques (commune hors périmètre)", &mut rapport).await;
+        aller(&c, site, "/espace/pilotage").await;
+        assert!(texte(&c, "table.tableau tfoot").await.contains('5'));
+        axe(&c, "/espace/pilotage (département)", &mut rapport).await;
+        axe_sur(
+            &c,
+            site,
+            "/espace/pilotage?indicateur=mediateurs&du=2025-01-01&au=2025-03-11",
+            &mut rapport,
+        )
+        .await;
+        aller(&c, site, "/espace/pilotage?du=2025-03-01&au=2025-01-01").await;
+        assert!(texte(&c, ".alerte-erreur").await.contains("Date de fin"));
+        axe(&c, "/espace/pilotage (erreur)", &mut rapport).await;
+
+        // The région's manager, then an administrator (national).
+        connecter(
+            &c,
+            site,
+            "reg75@exemple.fr",
+            &[Attribution::gestionnaire_region("75")],
+        )
+        .await;
+        axe_sur(&c, site, "/espace/statistiques?perimetre=region%3A75", &mut rapport).await;
+        axe_sur(&c, site, "/espace/pilotage", &mut rapport).await;
+        connecter(
+            &c,
+            site,
+            "admin@exemple.fr",
+            &[Attribution::administrateur()],
+        )
+        .await;
+        axe_sur(&c, site, "/espace/statistiques?perimetre=national", &mut rapport).await;
+        axe_sur(&c, site, "/espace/pilotage", &mut rapport).await;
+
+        eprintln!("axe : {} pages ou états vérifiés", rapport.pages.len());
+        assert!(
+            rapport.echecs.is_empty(),
+            "{} violation(s) axe :\n{}",
+            rapport.echecs.len(),
+            rapport.echecs.join("\n\n")
+        );
+        assert_eq!(rapport.pages.len(), 40);
     })
     .await;
 }
