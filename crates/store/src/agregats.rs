@@ -7,9 +7,10 @@
 //!   one column per additive value of the one-pass statistics
 //!   ([`crate::statistiques::valeurs_synthese`]). A period is its whole
 //!   months plus the days of its partial edge months ([`decouper`]).
-//! - `classements_mois`: records and accompaniments per (commune or lieu,
-//!   département, month), for the top 50; the partial edge months are read
-//!   from the records themselves.
+//! - `classements_annee` / `classements_mois`: records and accompaniments
+//!   per (commune or lieu, département, year or month), for the top 50: a
+//!   period reads its whole years, then its whole months, and the records
+//!   of the days left.
 //! - `mediateurs_actifs`: per (year, département, mediator), the days of the
 //!   year with a live record as a bitmap (bit `d % 63` of column `j{d / 63}`
 //!   for day-of-year `d`, 0-based; 63 bits so no sign issue), so distinct
@@ -41,6 +42,10 @@ pub(crate) trait Dialecte {
     fn bit(position: &str) -> String;
     /// Byte-order collation of the lieu ids (as `activites.lieu_id`).
     const COLLATION_C: &'static str;
+    /// Aggregate joining the texts of a group with `separateur` (SQL).
+    fn concatener(expression: &str, separateur: &str) -> String;
+    /// The character of code `n` (SQL).
+    fn caractere(n: u8) -> String;
 }
 
 pub(crate) struct SqlSqlite;
@@ -61,6 +66,12 @@ impl Dialecte for SqlSqlite {
     fn bit(position: &str) -> String {
         format!("(1 << {position})")
     }
+    fn concatener(expression: &str, separateur: &str) -> String {
+        format!("group_concat({expression}, {separateur})")
+    }
+    fn caractere(n: u8) -> String {
+        format!("char({n})")
+    }
 }
 
 impl Dialecte for SqlPostgres {
@@ -78,6 +89,12 @@ impl Dialecte for SqlPostgres {
     }
     fn bit(position: &str) -> String {
         format!("(CAST(1 AS BIGINT) << {position})")
+    }
+    fn concatener(expression: &str, separateur: &str) -> String {
+        format!("string_agg({expression}, {separateur})")
+    }
+    fn caractere(n: u8) -> String {
+        format!("chr({n})")
     }
 }
 
@@ -315,6 +332,46 @@ pub(crate) fn condition_mediateurs(du: Option<NaiveDate>, au: Option<NaiveDate>)
     format!("({})", ou.join(" OR "))
 }
 
+/// Between the fields of a packed `mediateurs_actifs` row (unit separator).
+pub(crate) const SEPARATEUR_CHAMPS: u8 = 0x1f;
+/// Between the packed rows (record separator).
+pub(crate) const SEPARATEUR_ARTICLES: u8 = 0x1e;
+
+/// Unpacks the rows of one (département, year) joined by the database.
+pub(crate) fn deballer_mediateurs(
+    departement: &str,
+    annee: i32,
+    paquet: &str,
+    lignes: &mut Vec<LigneMediateur>,
+) -> Result<(), StoreError> {
+    let corrompu = |detail: String| StoreError::Corrupt {
+        what: "mediateurs_actifs".to_string(),
+        detail,
+    };
+    for article in paquet.split(char::from(SEPARATEUR_ARTICLES)) {
+        let mut champs = article.split(char::from(SEPARATEUR_CHAMPS));
+        let mediateur_id = champs.next().unwrap_or_default().to_string();
+        let mut jours = [0_i64; COLONNES_JOURS];
+        for j in jours.iter_mut() {
+            let texte = champs.next().unwrap_or_default();
+            *j = texte
+                .parse()
+                .map_err(|_| corrompu(format!("jours illisibles « {texte} »")))?;
+        }
+        // A separator inside an id would shift the fields: refused.
+        if champs.next().is_some() {
+            return Err(corrompu(format!("ligne illisible « {article} »")));
+        }
+        lignes.push(LigneMediateur {
+            mediateur_id,
+            departement: departement.to_string(),
+            annee,
+            jours,
+        });
+    }
+    Ok(())
+}
+
 /// A mediator's year row read for the pilotage table.
 pub(crate) struct LigneMediateur {
     pub(crate) mediateur_id: String,
@@ -338,7 +395,7 @@ pub(crate) fn compter_mediateurs(
     ligne_de: impl Fn(&str) -> usize,
     lignes: &[LigneMediateur],
 ) -> MediateursPilotage {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashMap;
     // Each month of the period as its days within the period.
     let mois: Vec<Vec<(i32, [i64; COLONNES_JOURS])>> = mois_de_la_periode(f.du, f.au)
         .iter()
@@ -350,11 +407,10 @@ pub(crate) fn compter_mediateurs(
             masques(&[(du, au)])
         })
         .collect();
+    // Mediators as numbers, then (row, month, mediator) triples sorted and
+    // deduplicated: much faster than hashing each triple.
     let mut ids: HashMap<&str, u32> = HashMap::new();
-    let mut cellules: HashSet<(usize, usize, u32)> = HashSet::new();
-    let mut par_ligne: HashSet<(usize, u32)> = HashSet::new();
-    let mut par_mois: HashSet<(usize, u32)> = HashSet::new();
-    let mut total: HashSet<u32> = HashSet::new();
+    let mut cellules: Vec<(usize, usize, u32)> = Vec::new();
     for l in lignes {
         let n = ids.len() as u32;
         let id = *ids.entry(l.mediateur_id.as_str()).or_insert(n);
@@ -364,30 +420,34 @@ pub(crate) fn compter_mediateurs(
                 *annee == l.annee && masque.iter().zip(l.jours).any(|(a, b)| a & b != 0)
             });
             if actif {
-                cellules.insert((ligne, i, id));
-                par_ligne.insert((ligne, id));
-                par_mois.insert((i, id));
-                total.insert(id);
+                cellules.push((ligne, i, id));
             }
         }
     }
-    let mut c: HashMap<(usize, usize), u64> = HashMap::new();
-    for (ligne, i, _) in cellules {
-        *c.entry((ligne, i)).or_default() += 1;
+    /// How many distinct mediators per key.
+    fn compter<K: Ord + Copy>(mut v: Vec<(K, u32)>) -> Vec<(K, u64)> {
+        v.sort_unstable();
+        v.dedup();
+        let mut out: Vec<(K, u64)> = Vec::new();
+        for (k, _) in v {
+            match out.last_mut() {
+                Some((dernier, n)) if *dernier == k => *n += 1,
+                _ => out.push((k, 1)),
+            }
+        }
+        out
     }
-    let mut pl: HashMap<usize, u64> = HashMap::new();
-    for (ligne, _) in par_ligne {
-        *pl.entry(ligne).or_default() += 1;
-    }
-    let mut pm: HashMap<usize, u64> = HashMap::new();
-    for (i, _) in par_mois {
-        *pm.entry(i).or_default() += 1;
-    }
+    let total = compter(cellules.iter().map(|(_, _, id)| ((), *id)).collect());
     MediateursPilotage {
-        cellules: c.into_iter().collect(),
-        lignes: pl.into_iter().collect(),
-        par_mois: pm.into_iter().collect(),
-        total: total.len() as u64,
+        lignes: compter(cellules.iter().map(|(l, _, id)| (*l, *id)).collect()),
+        par_mois: compter(cellules.iter().map(|(_, i, id)| (*i, *id)).collect()),
+        total: total.first().map_or(0, |(_, n)| *n),
+        cellules: compter(
+            cellules
+                .into_iter()
+                .map(|(l, i, id)| ((l, i), id))
+                .collect(),
+        ),
     }
 }
 
@@ -493,17 +553,22 @@ macro_rules! operations_agregats {
                         .await
                         .map_err($crate::commun::erreur_db(operation))?;
                 }
-                for (nature, colonne) in [("commune", "code_insee"), ("lieu", "lieu_id")] {
+                let annee = <$d>::annee("date");
+                for (nature, colonne, table, cle, expression_cle) in [
+                    ("commune", "code_insee", "classements_mois", "mois", mois.as_str()),
+                    ("lieu", "lieu_id", "classements_mois", "mois", mois.as_str()),
+                    ("commune", "code_insee", "classements_annee", "annee", annee.as_str()),
+                    ("lieu", "lieu_id", "classements_annee", "annee", annee.as_str()),
+                ] {
                     let sql = format!(
-                        "INSERT INTO classements_mois (nature, departement, mois, cle, \
+                        "INSERT INTO {table} (nature, departement, {cle}, cle, \
                          activites, accompagnements) \
-                         SELECT '{nature}', COALESCE(departement, ''), {mois}, {colonne}, \
-                         $2, $2 * accompagnements FROM activites \
+                         SELECT '{nature}', COALESCE(departement, ''), {expression_cle}, \
+                         {colonne}, $2, $2 * accompagnements FROM activites \
                          WHERE id = $1 AND supprime_le IS NULL AND {colonne} IS NOT NULL \
-                         ON CONFLICT (nature, departement, mois, cle) DO UPDATE SET \
-                         activites = classements_mois.activites + excluded.activites, \
-                         accompagnements = classements_mois.accompagnements \
-                         + excluded.accompagnements"
+                         ON CONFLICT (nature, departement, {cle}, cle) DO UPDATE SET \
+                         activites = {table}.activites + excluded.activites, \
+                         accompagnements = {table}.accompagnements + excluded.accompagnements"
                     );
                     sqlx::query(&sql)
                         .bind(id)
@@ -648,6 +713,7 @@ macro_rules! operations_agregats {
                     "DELETE FROM activites_jour".to_string(),
                     "DELETE FROM activites_mois".to_string(),
                     "DELETE FROM classements_mois".to_string(),
+                    "DELETE FROM classements_annee".to_string(),
                     "DELETE FROM mediateurs_actifs".to_string(),
                     format!(
                         "INSERT INTO activites_jour (jour, departement, {}) \
@@ -675,6 +741,14 @@ macro_rules! operations_agregats {
                         $crate::statistiques::somme("accompagnements")
                     ));
                 }
+                let annee_mois = "CAST(substr(mois, 1, 4) AS INTEGER)";
+                requetes.push(format!(
+                    "INSERT INTO classements_annee (nature, departement, annee, cle, activites, \
+                     accompagnements) SELECT nature, departement, {annee_mois}, cle, {}, {} \
+                     FROM classements_mois GROUP BY nature, departement, {annee_mois}, cle",
+                    $crate::statistiques::somme("activites"),
+                    $crate::statistiques::somme("accompagnements"),
+                ));
                 requetes.push(Self::sql_mediateurs_actifs(""));
                 requetes.push("UPDATE agregats_etat SET a_reconstruire = 0".to_string());
                 let mut tx = self.pool.begin().await.map_err(&erreur)?;
@@ -751,10 +825,13 @@ macro_rules! operations_agregats {
                     }
                 }
                 Self::et_departements(qb, departements);
-                qb.push(format!(" UNION ALL SELECT {cj}{colonnes} FROM activites_jour WHERE ("));
-                qb.push($crate::agregats::condition_jours("jour", &dec.jours));
-                qb.push(")");
-                Self::et_departements(qb, departements);
+                // One branch per range of days: an OR of ranges makes
+                // SQLite scan a whole index.
+                for jours in &dec.jours {
+                    qb.push(format!(" UNION ALL SELECT {cj}{colonnes} FROM activites_jour WHERE "));
+                    qb.push($crate::agregats::condition_jours("jour", std::slice::from_ref(jours)));
+                    Self::et_departements(qb, departements);
+                }
                 qb.push(") AS agregats");
             }
 
@@ -765,11 +842,15 @@ macro_rules! operations_agregats {
                 au: Option<chrono::NaiveDate>,
                 departements: Option<&[String]>,
             ) -> Result<u64, $crate::StoreError> {
+                // DISTINCT in a subquery: PostgreSQL hashes it instead of
+                // sorting for COUNT(DISTINCT).
                 let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT COUNT(DISTINCT mediateur_id) FROM mediateurs_actifs WHERE {}",
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT mediateur_id FROM mediateurs_actifs \
+                     WHERE {}",
                     $crate::agregats::condition_mediateurs(du, au)
                 ));
                 Self::et_departements(&mut qb, departements);
+                qb.push(") AS mediateurs");
                 let row = qb
                     .build()
                     .fetch_one(&mut *conn)
@@ -781,8 +862,8 @@ macro_rules! operations_agregats {
                 )
             }
 
-            /// The top 50 communes or lieux: the roll-up's whole months and
-            /// the records of the edge days.
+            /// The top 50 communes or lieux: the roll-ups' whole years and
+            /// whole months, and the records of the edge days.
             async fn classement_agrege(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 nature: &str,
@@ -790,39 +871,72 @@ macro_rules! operations_agregats {
                 f: &$crate::FiltreStatistiques,
             ) -> Result<Vec<(String, $crate::Compte)>, $crate::StoreError> {
                 use $crate::agregats::Dialecte;
-                let dec = $crate::agregats::decouper(
+                let annees = $crate::agregats::decouper(
                     f.du,
                     f.au,
-                    $crate::agregats::debut_mois,
-                    $crate::agregats::fin_mois,
+                    $crate::agregats::debut_annee,
+                    $crate::agregats::fin_annee,
                 );
+                // The days outside whole years: their whole months, then
+                // the days left.
+                let mut mois = Vec::new();
+                let mut jours = Vec::new();
+                for (du, au) in &annees.jours {
+                    let dec = $crate::agregats::decouper(
+                        Some(*du),
+                        Some(*au),
+                        $crate::agregats::debut_mois,
+                        $crate::agregats::fin_mois,
+                    );
+                    if let Some(bornes) = dec.entiers {
+                        mois.push(format!(
+                            "({})",
+                            $crate::agregats::condition_entiers(
+                                "mois",
+                                bornes,
+                                $crate::agregats::litteral_mois,
+                            )
+                        ));
+                    }
+                    jours.extend(dec.jours);
+                }
                 let departements = f.departements.as_deref();
                 let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
                     "SELECT cle, {}, {} FROM (SELECT cle, activites AS a, accompagnements AS p \
-                     FROM classements_mois WHERE nature = '{nature}' AND ",
+                     FROM classements_annee WHERE nature = '{nature}' AND ",
                     $crate::statistiques::somme("a"),
                     $crate::statistiques::somme("p"),
                 ));
-                match dec.entiers {
+                match annees.entiers {
                     Some(bornes) => {
-                        qb.push($crate::agregats::condition_entiers(
-                            "mois",
-                            bornes,
-                            $crate::agregats::litteral_mois,
-                        ));
+                        qb.push($crate::agregats::condition_entiers("annee", bornes, |d| {
+                            chrono::Datelike::year(&d).to_string()
+                        }));
                     }
                     None => {
                         qb.push("1 = 0");
                     }
                 }
                 Self::et_departements(&mut qb, departements);
-                if !dec.jours.is_empty() {
+                if !mois.is_empty() {
+                    qb.push(format!(
+                        " UNION ALL SELECT cle, activites, accompagnements FROM classements_mois \
+                         WHERE nature = '{nature}' AND ({})",
+                        mois.join(" OR ")
+                    ));
+                    Self::et_departements(&mut qb, departements);
+                }
+                for jours in &jours {
+                    // One branch per range of days (an OR of ranges makes
+                    // SQLite scan a whole index); the NULL test is spelled
+                    // so that no index on the key applies: the dates are
+                    // the few rows to read.
                     qb.push(format!(
                         " UNION ALL SELECT {colonne}, 1, accompagnements FROM activites \
-                         WHERE supprime_le IS NULL AND {colonne} IS NOT NULL AND ("
+                         WHERE supprime_le IS NULL \
+                         AND (CASE WHEN {colonne} IS NULL THEN 0 ELSE 1 END) = 1 AND "
                     ));
-                    qb.push($crate::agregats::condition_jours("date", &dec.jours));
-                    qb.push(")");
+                    qb.push($crate::agregats::condition_jours("date", std::slice::from_ref(jours)));
                     Self::et_departements(&mut qb, departements);
                 }
                 let collation = if nature == "lieu" { <$d>::COLLATION_C } else { "" };
@@ -956,28 +1070,32 @@ macro_rules! operations_agregats {
                         sommes.ajouter(ligne_de(&d), i, a, p);
                     }
                 }
+                // Only the rows active in the period, packed per
+                // (département, year) into one text: reading tens of
+                // thousands of small rows one by one is what costs.
+                let champ = <$d>::caractere($crate::agregats::SEPARATEUR_CHAMPS);
+                let article = <$d>::caractere($crate::agregats::SEPARATEUR_ARTICLES);
+                let paquet: Vec<String> = std::iter::once("mediateur_id".to_string())
+                    .chain($crate::agregats::noms_jours().into_iter().map(|j| {
+                        format!("CAST({j} AS TEXT)")
+                    }))
+                    .collect();
                 let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT mediateur_id, departement, annee, {} FROM mediateurs_actifs \
-                     WHERE annee >= {} AND annee <= {}",
-                    $crate::agregats::noms_jours().join(", "),
-                    chrono::Datelike::year(&f.du),
-                    chrono::Datelike::year(&f.au),
+                    "SELECT departement, annee, {} FROM mediateurs_actifs WHERE {}",
+                    <$d>::concatener(&paquet.join(&format!(" || {champ} || ")), &article),
+                    $crate::agregats::condition_mediateurs(Some(f.du), Some(f.au)),
                 ));
                 Self::et_departements(&mut qb, departements);
+                qb.push(" GROUP BY departement, annee");
                 let rows = qb.build().fetch_all(&mut *tx).await.map_err(&erreur)?;
                 tx.commit().await.map_err(&erreur)?;
-                let mut lignes = Vec::with_capacity(rows.len());
+                let mut lignes = Vec::new();
                 for row in &rows {
-                    let mut jours = [0_i64; $crate::agregats::COLONNES_JOURS];
-                    for (k, j) in jours.iter_mut().enumerate() {
-                        *j = $crate::commun::valeur(row, 3 + k, "mediateurs_actifs")?;
-                    }
-                    lignes.push($crate::agregats::LigneMediateur {
-                        mediateur_id: $crate::commun::valeur(row, 0, "mediateurs_actifs")?,
-                        departement: $crate::commun::valeur(row, 1, "mediateurs_actifs")?,
-                        annee: $crate::commun::valeur(row, 2, "mediateurs_actifs")?,
-                        jours,
-                    });
+                    let departement: String =
+                        $crate::commun::valeur(row, 0, "mediateurs_actifs")?;
+                    let annee: i32 = $crate::commun::valeur(row, 1, "mediateurs_actifs")?;
+                    let paquet: String = $crate::commun::valeur(row, 2, "mediateurs_actifs")?;
+                    $crate::agregats::deballer_mediateurs(&departement, annee, &paquet, &mut lignes)?;
                 }
                 let m = $crate::agregats::compter_mediateurs(f, &ligne_de, &lignes);
                 Ok($crate::agregats::assembler_pilotage(f, sommes, m))

@@ -496,6 +496,15 @@ fn lignes_mesure() -> i64 {
 async fn mesure_sqlite() {
     use sqlx::{Connection, Executor, Row};
     let n = lignes_mesure();
+    // An already loaded file (kept from an earlier run) is measured again.
+    if let Ok(chemin) = std::env::var("MAILLAGE_MESURE_SQLITE") {
+        let s = Store::connect(&format!("sqlite://{chemin}"))
+            .await
+            .expect("store");
+        mesurer(&s, "sqlite").await;
+        s.close().await;
+        return;
+    }
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("mesure.db").display());
     Store::connect(&url).await.expect("store").close().await;
@@ -564,6 +573,19 @@ async fn mesure_postgres() {
     let n = lignes_mesure();
     let admin = std::env::var("MAILLAGE_TEST_POSTGRES").expect("MAILLAGE_TEST_POSTGRES");
     let mut a = sqlx::PgConnection::connect(&admin).await.expect("admin");
+    // `bench_agregats` kept from an interrupted run is measured again
+    // (and dropped after).
+    if std::env::var("MAILLAGE_MESURE_PG_EXISTANTE").as_deref() == Ok("1") {
+        let s = Store::connect(&harnais::url_base(&admin, "bench_agregats"))
+            .await
+            .expect("store");
+        mesurer(&s, "postgres").await;
+        s.close().await;
+        a.execute("DROP DATABASE IF EXISTS bench_agregats WITH (FORCE)")
+            .await
+            .expect("drop");
+        return;
+    }
     a.execute("DROP DATABASE IF EXISTS bench_agregats WITH (FORCE)")
         .await
         .expect("drop");

@@ -280,6 +280,17 @@ CREATE TABLE classements_mois (
     PRIMARY KEY (nature, departement, mois, cle)
 ) WITHOUT ROWID;
 CREATE INDEX classements_mois_mois ON classements_mois (nature, mois);
+-- The same per year: a long period reads one row per key and whole year.
+CREATE TABLE classements_annee (
+    nature TEXT NOT NULL,
+    departement TEXT NOT NULL,
+    annee INTEGER NOT NULL,
+    cle TEXT NOT NULL,
+    activites BIGINT NOT NULL DEFAULT 0,
+    accompagnements BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (nature, departement, annee, cle)
+) WITHOUT ROWID;
+CREATE INDEX classements_annee_annee ON classements_annee (nature, annee);
 -- Days of each year with at least one live record of a mediator in a
 -- département: bit (d % 63) of column j(d / 63) for day-of-year d
 -- (0-based), so distinct mediators of any period are counted exactly.
