@@ -280,7 +280,7 @@ pub(crate) struct Colonnes {
 }
 
 /// `CamelCase` → `snake_case`, for column names made of enumeration codes.
-fn serpent(code: &str) -> String {
+pub(crate) fn serpent(code: &str) -> String {
     let mut s = String::with_capacity(code.len() + 4);
     for (i, c) in code.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
@@ -591,6 +591,8 @@ macro_rules! operations_activites {
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::commun::erreur_db(OP))?;
+                Self::ajuster_agregats(&mut *tx, &id, 1, OP).await?;
+                Self::marquer_mediateur_actif(&mut *tx, &id, OP).await?;
                 let entree = $crate::NouvelleEntreeJournal {
                     quand,
                     acteur_id: Some(n.mediateur_id.clone()),
@@ -638,7 +640,11 @@ macro_rules! operations_activites {
                 let quand = $crate::commun::horodatage(le);
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
                 // The write comes first: it takes SQLite's write lock before
-                // any read, so the transaction cannot fail to upgrade.
+                // any read, so the transaction cannot fail to upgrade. The
+                // old contribution leaves the roll-ups, the new one enters
+                // after the UPDATE.
+                Self::ajuster_agregats(&mut *tx, id, -1, OP).await?;
+                let ancienne_cle = Self::cle_mediateur_actif(&mut *tx, id, OP).await?;
                 let beneficiaires: Vec<String> = $crate::activites::colonnes_beneficiaires()
                     .iter()
                     .enumerate()
@@ -682,6 +688,11 @@ macro_rules! operations_activites {
                         detail,
                     });
                 }
+                Self::ajuster_agregats(&mut *tx, id, 1, OP).await?;
+                if let Some(cle) = &ancienne_cle {
+                    Self::recalculer_mediateur_actif(&mut *tx, cle, OP).await?;
+                }
+                Self::marquer_mediateur_actif(&mut *tx, id, OP).await?;
                 let entree = $crate::NouvelleEntreeJournal {
                     quand,
                     acteur_id: Some(par.to_string()),
@@ -703,6 +714,10 @@ macro_rules! operations_activites {
                 const OP: &str = "la suppression d'une activité";
                 let quand = $crate::commun::horodatage(le);
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
+                // A write first (SQLite's write lock), while the record is
+                // still live.
+                Self::ajuster_agregats(&mut *tx, id, -1, OP).await?;
+                let cle = Self::cle_mediateur_actif(&mut *tx, id, OP).await?;
                 let r = sqlx::query(
                     "UPDATE activites SET supprime_le = $1, supprime_par = $2 \
                      WHERE id = $3 AND supprime_le IS NULL",
@@ -722,6 +737,9 @@ macro_rules! operations_activites {
                             detail: format!("aucune activité n'a l'identifiant « {id} »"),
                         }),
                     };
+                }
+                if let Some(cle) = &cle {
+                    Self::recalculer_mediateur_actif(&mut *tx, cle, OP).await?;
                 }
                 let entree = $crate::NouvelleEntreeJournal {
                     quand,

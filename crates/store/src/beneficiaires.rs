@@ -612,6 +612,8 @@ macro_rules! operations_beneficiaires {
                     let Some((donnees, retires)) = nouvelles else {
                         continue;
                     };
+                    // The accompaniments change: the roll-ups follow.
+                    Self::ajuster_agregats(&mut *tx, &id, -1, OP).await?;
                     sqlx::query(
                         "UPDATE activites SET donnees = $1, \
                          accompagnements = accompagnements - $2 WHERE id = $3",
@@ -622,6 +624,7 @@ macro_rules! operations_beneficiaires {
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::commun::erreur_db(OP))?;
+                    Self::ajuster_agregats(&mut *tx, &id, 1, OP).await?;
                     reecrites += 1;
                 }
                 Self::journal_beneficiaire(

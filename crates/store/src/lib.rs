@@ -30,6 +30,7 @@
 //! tables are paged on the primary key so memory stays bounded by the result.
 
 mod activites;
+mod agregats;
 mod beneficiaires;
 mod colonnes;
 mod commun;
@@ -300,7 +301,10 @@ impl Store {
             };
             return Err(StoreError::InvalidUrl { scheme });
         };
-        Ok(Store { inner })
+        let store = Store { inner };
+        // Once after migration 0012 (or an interrupted rebuild).
+        par_base!(store, reconstruire_agregats_si_besoin())?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -564,7 +568,31 @@ impl Store {
         filtre: &FiltreStatistiques,
     ) -> Result<Statistiques, StoreError> {
         statistiques::verifier_filtre(filtre)?;
+        if agregats::statistiques_agregeables(filtre) {
+            par_base!(self, statistiques_agregees(filtre))
+        } else {
+            par_base!(self, statistiques(filtre))
+        }
+    }
+
+    /// [`Store::statistiques`] always counted on the records themselves,
+    /// never on the roll-ups (for the tests comparing both).
+    #[doc(hidden)]
+    pub async fn statistiques_brutes(
+        &self,
+        filtre: &FiltreStatistiques,
+    ) -> Result<Statistiques, StoreError> {
+        statistiques::verifier_filtre(filtre)?;
         par_base!(self, statistiques(filtre))
+    }
+
+    /// Rebuilds the roll-up tables of the statistics and the pilotage
+    /// table from the live records, in one transaction: to run after
+    /// writing records into `activites` other than through the store
+    /// (a bulk load). Recording, changing and deleting a record through
+    /// the store keeps them up to date.
+    pub async fn reconstruire_agregats(&self) -> Result<(), StoreError> {
+        par_base!(self, reconstruire_agregats())
     }
 
     // -----------------------------------------------------------------------

@@ -124,7 +124,7 @@ fn verifier(f: &FiltrePilotage) -> Result<(), StoreError> {
 }
 
 /// Assembles the table from the four queries' rows.
-fn assembler(
+pub(crate) fn assembler(
     f: &FiltrePilotage,
     cellules: Vec<(Option<String>, String, ComptePilotage)>,
     lignes: Vec<(Option<String>, ComptePilotage)>,
@@ -370,10 +370,19 @@ impl Store {
     /// [`StoreError::Invalid`].
     pub async fn pilotage(&self, f: &FiltrePilotage) -> Result<TableauPilotage, StoreError> {
         verifier(f)?;
-        match &self.inner {
-            crate::Inner::Sqlite(s) => s.pilotage(f).await,
-            crate::Inner::Postgres(s) => s.pilotage(f).await,
+        if crate::agregats::pilotage_agregeable(f) {
+            crate::par_base!(self, pilotage_agrege(f))
+        } else {
+            crate::par_base!(self, pilotage(f))
         }
+    }
+
+    /// [`Store::pilotage`] always counted on the records themselves, never
+    /// on the roll-ups (for the tests comparing both).
+    #[doc(hidden)]
+    pub async fn pilotage_brut(&self, f: &FiltrePilotage) -> Result<TableauPilotage, StoreError> {
+        verifier(f)?;
+        crate::par_base!(self, pilotage(f))
     }
 }
 

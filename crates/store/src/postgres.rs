@@ -1,6 +1,7 @@
 //! The PostgreSQL implementation.
 
 use crate::activites::operations_activites;
+use crate::agregats::operations_agregats;
 use crate::colonnes::{self, Cellule, COLONNES_LIEU};
 use crate::commun::{erreur_db, operations};
 use crate::comptes::operations_comptes;
@@ -74,6 +75,7 @@ operations!(PgStore, sqlx::Postgres);
 operations_activites!(PgStore, sqlx::Postgres);
 operations_comptes!(PgStore, sqlx::Postgres);
 operations_courriels!(PgStore, sqlx::Postgres);
+operations_agregats!(PgStore, sqlx::Postgres, crate::agregats::SqlPostgres);
 // CAST to TIMESTAMP: to_char(date) would go through TIMESTAMPTZ and the
 // session's time zone. READ COMMITTED would give each statement its own
 // snapshot.

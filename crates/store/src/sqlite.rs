@@ -1,6 +1,7 @@
 //! The SQLite implementation (one file, WAL, one writer at a time).
 
 use crate::activites::operations_activites;
+use crate::agregats::operations_agregats;
 use crate::commun::{ecritures_multilignes, operations};
 use crate::comptes::operations_comptes;
 use crate::courriels::operations_courriels;
@@ -106,4 +107,5 @@ operations_comptes!(SqliteStore, sqlx::Sqlite);
 operations_courriels!(SqliteStore, sqlx::Sqlite);
 // Dates are TEXT YYYY-MM-DD; a deferred transaction reads one WAL snapshot.
 operations_statistiques!(SqliteStore, sqlx::Sqlite, "substr(date, 1, 7)", None);
+operations_agregats!(SqliteStore, sqlx::Sqlite, crate::agregats::SqlSqlite);
 ecritures_multilignes!(SqliteStore, sqlx::Sqlite, MAX_PARAMETRES);

@@ -178,59 +178,108 @@ pub(crate) fn bornes_tranches() -> Vec<(TrancheDuree, u16, Option<u16>)> {
 
 /// `SUM` that gives 0 on no rows and a BIGINT on both backends (PostgreSQL
 /// sums a BIGINT into a NUMERIC).
-fn somme(expression: &str) -> String {
+pub(crate) fn somme(expression: &str) -> String {
     format!("CAST(COALESCE(SUM({expression}), 0) AS BIGINT)")
+}
+
+/// One value of the one-pass query: a column name for the roll-up tables
+/// (migration 0012) and the per-record expression summed (`None`: the
+/// distinct mediators, which do not add up).
+pub(crate) struct ValeurSynthese {
+    pub(crate) nom: String,
+    pub(crate) expression: Option<String>,
 }
 
 /// The activités and accompagnements of the records where `un_ou_zero` (an
 /// expression worth 0 or 1) is 1.
-fn compte_si_un(colonnes: &mut Vec<String>, un_ou_zero: &str) {
-    colonnes.push(somme(un_ou_zero));
-    colonnes.push(somme(&format!("{un_ou_zero} * accompagnements")));
+fn compte_si_un(valeurs: &mut Vec<ValeurSynthese>, nom: &str, un_ou_zero: &str) {
+    valeurs.push(ValeurSynthese {
+        nom: format!("{nom}_activites"),
+        expression: Some(un_ou_zero.to_string()),
+    });
+    valeurs.push(ValeurSynthese {
+        nom: format!("{nom}_accompagnements"),
+        expression: Some(format!("{un_ou_zero} * accompagnements")),
+    });
 }
 
-fn compte_si(colonnes: &mut Vec<String>, condition: &str) {
+fn compte_si(valeurs: &mut Vec<ValeurSynthese>, nom: &str, condition: &str) {
     compte_si_un(
-        colonnes,
+        valeurs,
+        nom,
         &format!("(CASE WHEN {condition} THEN 1 ELSE 0 END)"),
     );
 }
 
-/// The select list of the one-pass query, read back by [`lire_synthese`]
-/// in the same order. Codes and bit positions come from the domain's
-/// enumerations (identifiers: nothing to escape, checked by a unit test).
-pub(crate) fn colonnes_synthese() -> Vec<String> {
-    let mut c = vec!["COUNT(*)".to_string(), somme("accompagnements")];
+/// The values of the one-pass query, read back by [`lire_synthese`] in the
+/// same order. Codes and bit positions come from the domain's enumerations
+/// (identifiers: nothing to escape, checked by a unit test); names use
+/// positions, as the masks do (append-only enumerations).
+pub(crate) fn valeurs_synthese() -> Vec<ValeurSynthese> {
+    let valeur = |nom: &str, expression: Option<&str>| ValeurSynthese {
+        nom: nom.to_string(),
+        expression: expression.map(str::to_string),
+    };
+    let mut v = vec![
+        valeur("activites", Some("1")),
+        valeur("accompagnements", Some("accompagnements")),
+    ];
     for t in [TypeActivite::Individuel, TypeActivite::Collectif] {
-        compte_si(&mut c, &format!("type_activite = '{}'", t.code()));
+        let nom = crate::activites::serpent(t.code());
+        compte_si(&mut v, &nom, &format!("type_activite = '{}'", t.code()));
     }
-    c.push(somme("duree_minutes"));
-    c.push("COUNT(DISTINCT mediateur_id)".to_string());
+    v.push(valeur("duree_minutes", Some("duree_minutes")));
+    v.push(valeur("mediateurs", None));
     // Bit tests: `>>` and `&` behave alike on SQLite's 64-bit integers and
     // PostgreSQL's BIGINT/INTEGER (bit 29 at most: no sign issue).
     for i in 0..Thematique::ALL.len() {
-        compte_si_un(&mut c, &format!("((thematiques >> {i}) & 1)"));
+        compte_si_un(
+            &mut v,
+            &format!("thematique_{i}"),
+            &format!("((thematiques >> {i}) & 1)"),
+        );
     }
     for i in 0..Materiel::ALL.len() {
-        compte_si_un(&mut c, &format!("((materiel >> {i}) & 1)"));
+        compte_si_un(
+            &mut v,
+            &format!("materiel_{i}"),
+            &format!("((materiel >> {i}) & 1)"),
+        );
     }
     for t in TypeLieu::ALL {
-        compte_si(&mut c, &format!("type_lieu = '{}'", t.code()));
+        let nom = format!("lieu_{}", crate::activites::serpent(t.code()));
+        compte_si(&mut v, &nom, &format!("type_lieu = '{}'", t.code()));
     }
-    for (_, debut, fin) in bornes_tranches() {
+    for (i, (_, debut, fin)) in bornes_tranches().into_iter().enumerate() {
         let condition = match fin {
             Some(fin) => format!("duree_minutes >= {debut} AND duree_minutes < {fin}"),
             None => format!("duree_minutes >= {debut}"),
         };
-        compte_si(&mut c, &condition);
+        compte_si(&mut v, &format!("tranche_duree_{i}"), &condition);
     }
     for colonne in crate::activites::colonnes_beneficiaires() {
-        c.push(somme(&format!(
-            "(CASE WHEN {colonne} > 0 THEN 1 ELSE 0 END)"
-        )));
-        c.push(somme(&colonne));
+        v.push(ValeurSynthese {
+            nom: format!("{colonne}_activites"),
+            expression: Some(format!("(CASE WHEN {colonne} > 0 THEN 1 ELSE 0 END)")),
+        });
+        v.push(ValeurSynthese {
+            nom: colonne.clone(),
+            expression: Some(colonne),
+        });
     }
-    c
+    v
+}
+
+/// The select list of the one-pass query on `activites`.
+pub(crate) fn colonnes_synthese() -> Vec<String> {
+    valeurs_synthese()
+        .into_iter()
+        .map(|v| match v.expression {
+            Some(e) if e == "1" => "COUNT(*)".to_string(),
+            Some(e) => somme(&e),
+            None => "COUNT(DISTINCT mediateur_id)".to_string(),
+        })
+        .collect()
 }
 
 fn compte_lu(champ: &str, v: i64) -> Result<u64, StoreError> {
