@@ -928,13 +928,12 @@ macro_rules! operations_agregats {
                 }
                 for jours in &jours {
                     // One branch per range of days (an OR of ranges makes
-                    // SQLite scan a whole index); the NULL test is spelled
-                    // so that no index on the key applies: the dates are
-                    // the few rows to read.
+                    // SQLite scan a whole index); the conditions are those
+                    // of the covering index of migration 0013, read in
+                    // date order without touching the table.
                     qb.push(format!(
                         " UNION ALL SELECT {colonne}, 1, accompagnements FROM activites \
-                         WHERE supprime_le IS NULL \
-                         AND (CASE WHEN {colonne} IS NULL THEN 0 ELSE 1 END) = 1 AND "
+                         WHERE supprime_le IS NULL AND {colonne} IS NOT NULL AND "
                     ));
                     qb.push($crate::agregats::condition_jours("date", std::slice::from_ref(jours)));
                     Self::et_departements(&mut qb, departements);
