@@ -555,6 +555,7 @@ macro_rules! operations_activites {
                 let id = $crate::activites::nouvel_identifiant();
                 let quand = $crate::commun::horodatage(n.cree_le);
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
+                Self::verrouiller_agregats(&mut *tx, &[], &[n.departement.as_deref()], OP).await?;
                 let beneficiaires = $crate::activites::colonnes_beneficiaires();
                 let parametres: Vec<String> =
                     (17..17 + beneficiaires.len()).map(|i| format!(", ${i}")).collect();
@@ -643,6 +644,8 @@ macro_rules! operations_activites {
                 // any read, so the transaction cannot fail to upgrade. The
                 // old contribution leaves the roll-ups, the new one enters
                 // after the UPDATE.
+                Self::verrouiller_agregats(&mut *tx, &[id.to_string()], &[departement], OP)
+                    .await?;
                 Self::ajuster_agregats(&mut *tx, id, -1, OP).await?;
                 let ancienne_cle = Self::cle_mediateur_actif(&mut *tx, id, OP).await?;
                 let beneficiaires: Vec<String> = $crate::activites::colonnes_beneficiaires()
@@ -716,6 +719,7 @@ macro_rules! operations_activites {
                 let mut tx = self.pool.begin().await.map_err($crate::commun::erreur_db(OP))?;
                 // A write first (SQLite's write lock), while the record is
                 // still live.
+                Self::verrouiller_agregats(&mut *tx, &[id.to_string()], &[], OP).await?;
                 Self::ajuster_agregats(&mut *tx, id, -1, OP).await?;
                 let cle = Self::cle_mediateur_actif(&mut *tx, id, OP).await?;
                 let r = sqlx::query(

@@ -42,6 +42,10 @@ pub(crate) trait Dialecte {
     fn bit(position: &str) -> String;
     /// Byte-order collation of the lieu ids (as `activites.lieu_id`).
     const COLLATION_C: &'static str;
+    /// Whether concurrent write transactions exist (PostgreSQL) and must
+    /// take the roll-ups' département locks in one order; SQLite has one
+    /// writer at a time.
+    const VERROUS: bool;
     /// Aggregate joining the texts of a group with `separateur` (SQL).
     fn concatener(expression: &str, separateur: &str) -> String;
     /// The character of code `n` (SQL).
@@ -53,6 +57,7 @@ pub(crate) struct SqlPostgres;
 
 impl Dialecte for SqlSqlite {
     const LECTURE: Option<&'static str> = None;
+    const VERROUS: bool = false;
     const COLLATION_C: &'static str = "";
     fn mois(colonne: &str) -> String {
         format!("substr({colonne}, 1, 7)")
@@ -77,6 +82,7 @@ impl Dialecte for SqlSqlite {
 impl Dialecte for SqlPostgres {
     const LECTURE: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const VERROUS: bool = true;
     const COLLATION_C: &'static str = " COLLATE \"C\"";
     fn mois(colonne: &str) -> String {
         format!("to_char(CAST({colonne} AS TIMESTAMP), 'YYYY-MM')")
@@ -513,6 +519,57 @@ pub(crate) fn compte_lu(what: &str, v: i64) -> Result<u64, StoreError> {
 macro_rules! operations_agregats {
     ($store:ident, $db:ty, $d:ty) => {
         impl $store {
+            /// Before a write changes the roll-ups: locks the records `ids`
+            /// (in id order) and then, in code order, the départements whose
+            /// roll-up rows the transaction will touch (theirs and
+            /// `autres`). Every writer taking them in one order, two
+            /// transactions cannot wait for each other (a deadlock), even
+            /// when one moves a record from a département to another.
+            /// Transaction-scoped PostgreSQL advisory locks; nothing on
+            /// SQLite (one writer at a time).
+            pub(crate) async fn verrouiller_agregats(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                ids: &[String],
+                autres: &[Option<&str>],
+                operation: &'static str,
+            ) -> Result<(), $crate::StoreError> {
+                use $crate::agregats::Dialecte;
+                if !<$d>::VERROUS {
+                    return Ok(());
+                }
+                let mut departements: Vec<String> = autres
+                    .iter()
+                    .map(|d| d.unwrap_or_default().to_string())
+                    .collect();
+                let mut tries: Vec<&String> = ids.iter().collect();
+                tries.sort();
+                tries.dedup();
+                for id in tries {
+                    let row = sqlx::query(
+                        "SELECT COALESCE(departement, '') FROM activites WHERE id = $1 FOR UPDATE",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err($crate::commun::erreur_db(operation))?;
+                    if let Some(r) = row {
+                        departements.push($crate::commun::valeur(&r, 0, "activites.departement")?);
+                    }
+                }
+                departements.sort();
+                departements.dedup();
+                for d in &departements {
+                    // 1296844615 ("MLGG"): this lock family among the
+                    // database's advisory locks.
+                    sqlx::query("SELECT pg_advisory_xact_lock(1296844615, hashtext($1))")
+                        .bind(d)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($crate::commun::erreur_db(operation))?;
+                }
+                Ok(())
+            }
+
             /// Adds (`signe` 1) or takes away (-1) the contribution of the
             /// record `id` to the additive roll-ups, if it is live.
             pub(crate) async fn ajuster_agregats(

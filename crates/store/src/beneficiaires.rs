@@ -596,6 +596,11 @@ macro_rules! operations_beneficiaires {
                 .fetch_all(&mut *tx)
                 .await
                 .map_err($crate::commun::erreur_db(OP))?;
+                let ids: Vec<String> = rows
+                    .iter()
+                    .map(|r| $crate::commun::valeur(r, 0, "activites.id"))
+                    .collect::<Result<_, _>>()?;
+                Self::verrouiller_agregats(&mut *tx, &ids, &[], OP).await?;
                 let mut reecrites = 0u64;
                 for row in &rows {
                     let id: String = $crate::commun::valeur(row, 0, "activites.id")?;
@@ -833,7 +838,10 @@ impl Store {
             });
         }
         verifier_beneficiaire(OP, &plan.resultat)?;
-        par_base_b!(self, fusionner_beneficiaires(plan, par, le))
+        crate::commun::avec_reprise(|| async {
+            par_base_b!(self, fusionner_beneficiaires(plan, par, le))
+        })
+        .await
     }
 
     /// Records an activity on `date` for these beneficiaries (to call after

@@ -145,6 +145,45 @@ pub(crate) fn erreur_db(operation: &'static str) -> impl Fn(sqlx::Error) -> Stor
     }
 }
 
+/// Whether PostgreSQL aborted the transaction for a deadlock or a
+/// serialization conflict (concurrent writes to the same roll-up rows of
+/// migration 0012): it rolled back whole, so running it again is safe.
+pub(crate) fn conflit_transitoire(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database {
+            source: sqlx::Error::Database(d),
+            ..
+        } => matches!(d.code().as_deref(), Some("40P01" | "40001")),
+        _ => false,
+    }
+}
+
+/// Runs a write transaction again after a [`conflit_transitoire`], after a
+/// random pause that doubles each time (so the transactions that collided
+/// do not collide again), up to 8 times: the person who typed the record
+/// never sees that error.
+pub(crate) async fn avec_reprise<T, F, Fut>(mut ecrire: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut reprises: u32 = 0;
+    loop {
+        match ecrire().await {
+            Err(e) if reprises < 8 && conflit_transitoire(&e) => {
+                reprises += 1;
+                tracing::warn!("écriture reprise après un conflit transitoire : {e}");
+                let plafond_ms = 2u64 << reprises.min(7);
+                tokio::time::sleep(std::time::Duration::from_millis(fastrand::u64(
+                    1..=plafond_ms,
+                )))
+                .await;
+            }
+            r => return r,
+        }
+    }
+}
+
 /// A counter as stored (BIGINT): refuses what does not fit.
 pub(crate) fn compteur(champ: &str, v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Invalid {

@@ -467,7 +467,7 @@ impl Store {
     /// Blank or over-long ids are [`StoreError::Invalid`].
     pub async fn enregistrer_activite(&self, n: &NouvelleActivite) -> Result<String, StoreError> {
         activites::verifier_nouvelle_activite(n)?;
-        par_base!(self, enregistrer_activite(n))
+        commun::avec_reprise(|| async { par_base!(self, enregistrer_activite(n)) }).await
     }
 
     /// One record by id; `None` when unknown or deleted.
@@ -500,10 +500,13 @@ impl Store {
         le: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         activites::verifier_modification(departement, par)?;
-        par_base!(
-            self,
-            modifier_activite(id, activite, demographies_suivies, departement, par, le)
-        )
+        commun::avec_reprise(|| async {
+            par_base!(
+                self,
+                modifier_activite(id, activite, demographies_suivies, departement, par, le)
+            )
+        })
+        .await
     }
 
     /// Soft-deletes a record (hidden from [`Store::activite`] and
@@ -518,7 +521,7 @@ impl Store {
         par: &str,
         le: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        par_base!(self, supprimer_activite(id, par, le))
+        commun::avec_reprise(|| async { par_base!(self, supprimer_activite(id, par, le)) }).await
     }
 
     /// The live records matching `filtre`, newest date first then by id,
