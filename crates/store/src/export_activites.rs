@@ -469,9 +469,10 @@ impl ParcoursExport {
         let Some(tache) = self.suivante.take() else {
             return Ok(None);
         };
-        let page = tache.await.map_err(|e| StoreError::Invalid {
+        // The reading task panicked or was cancelled (runtime shutdown).
+        let page = tache.await.map_err(|e| StoreError::Database {
             operation: OP_EXPORT,
-            detail: format!("lecture interrompue : {e}"),
+            source: sqlx::Error::Io(std::io::Error::other(format!("lecture interrompue : {e}"))),
         })??;
         let n = page.len();
         if n == 0 {
