@@ -118,9 +118,43 @@ fn choisir<T: Copy>(rng: &mut fastrand::Rng, v: &[T]) -> T {
 /// The `k`-th record of the history (any order: `k` alone decides it, so
 /// batches can be made in parallel and in any order).
 pub fn activite(population: &Population, graine: u64, k: u64) -> anyhow::Result<NouvelleActivite> {
+    activite_au_jour(population, graine, k, None)
+}
+
+/// The `k`-th of `total` records in the order they would have been
+/// written: its date grows with `k` (a day is `total / days` consecutive
+/// records) and it was created that day. A real history is recorded day
+/// after day, so its rows lie in the tables in date order; loading random
+/// dates would scatter each day's records over the whole table and make
+/// date-range reads (exports, periods) much slower than in production.
+pub fn activite_chronologique(
+    population: &Population,
+    graine: u64,
+    k: u64,
+    total: u64,
+) -> anyhow::Result<NouvelleActivite> {
+    let jours = population.jours() as u128;
+    let jour = (u128::from(k) * jours / u128::from(total.max(1))).min(jours - 1) as i64;
+    let mut a = activite_au_jour(population, graine, k, Some(jour))?;
+    let date = a.activite.date();
+    // Written at the end of the working day (UTC), within the second.
+    a.cree_le = date
+        .and_hms_opt(17, 0, 0)
+        .map(|t| t.and_utc() + Duration::milliseconds((k % 3_600_000) as i64))
+        .unwrap_or(a.cree_le);
+    Ok(a)
+}
+
+fn activite_au_jour(
+    population: &Population,
+    graine: u64,
+    k: u64,
+    jour: Option<i64>,
+) -> anyhow::Result<NouvelleActivite> {
     let mut rng = fastrand::Rng::with_seed(graine ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let m = &population.mediateurs[(k % population.mediateurs.len() as u64) as usize];
-    let date = population.debut + Duration::days(rng.i64(0..population.jours()));
+    let tire = rng.i64(0..population.jours());
+    let date = population.debut + Duration::days(jour.unwrap_or(tire));
     let collectif = rng.u8(0..100) < 12;
     let mut s = ActiviteSaisie::nouvelle(if collectif {
         TypeActivite::Collectif
@@ -270,6 +304,22 @@ mod tests {
         // Mostly individual, some workshops.
         let collectifs = types[&TypeActivite::Collectif];
         assert!((400..=800).contains(&collectifs), "{collectifs}");
+    }
+
+    #[test]
+    fn l_historique_chronologique_avance_jour_apres_jour() {
+        let fin = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        let p = Population::new(referentiel(), 50, 1, fin, 3).expect("population");
+        let total = 3_650;
+        let mut precedente = p.debut;
+        for k in 0..total {
+            let a = activite_chronologique(&p, 3, k, total).expect("valid record");
+            let d = a.activite.date();
+            assert!(d >= precedente && d <= p.fin, "{k}: {d}");
+            assert_eq!(a.cree_le.date_naive(), d);
+            precedente = d;
+        }
+        assert_eq!(precedente, p.fin);
     }
 
     #[test]

@@ -32,6 +32,7 @@
 mod activites;
 mod agregats;
 mod beneficiaires;
+mod chargement;
 mod colonnes;
 mod commun;
 mod comptes;
@@ -62,12 +63,15 @@ pub use activites::{
 pub use beneficiaires::{
     FiltreBeneficiaires, NouveauBeneficiaire, PageBeneficiaires, PAR_PAGE_MAX_BENEFICIAIRES,
 };
+pub use chargement::ACTION_CHARGEMENT_ACTIVITES;
 pub use colonnes::COLONNES_LIEU;
 pub use comptes::{
     normaliser_email, Invitation, JetonEnregistre, NouvelUtilisateur, Session, Utilisateur,
 };
 pub use courriels::{Courriel, NouveauCourriel};
-pub use export_activites::{Curseur, FiltreParcours, OrdreParcours, ParcoursActivites, LOT_MAX};
+pub use export_activites::{
+    Curseur, FiltreParcours, OrdreParcours, ParcoursActivites, ParcoursExport, VueExport, LOT_MAX,
+};
 pub use jetons_api::JetonApi;
 pub use pilotage::{
     mois_de_la_periode, ComptePilotage, FiltrePilotage, LignePilotage, Regroupement,

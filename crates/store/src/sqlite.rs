@@ -23,7 +23,7 @@ pub(crate) const CACHE_TRAITEMENTS_KIO: u32 = 128 * 1024;
 pub(crate) const CACHE_SERVEUR_KIO: u32 = 4 * 1024;
 
 /// SQLite's default limit of bound parameters per statement (since 3.32).
-const MAX_PARAMETRES: usize = 32_766;
+pub(crate) const MAX_PARAMETRES: usize = 32_766;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteStore {

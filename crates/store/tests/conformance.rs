@@ -3716,3 +3716,98 @@ async fn pilotage_par_territoire(ctx: &Ctx) {
         assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Bulk load of activity records (`maillage bench-activites`, history imports)
+
+conformance!(chargement_en_masse);
+
+async fn chargement_en_masse(ctx: &Ctx) {
+    let s = &ctx.store;
+    // The statistics data set, loaded in one call.
+    let lot: Vec<NouvelleActivite> = (0..32)
+        .map(|i| {
+            let mut n = nouvelle(
+                MEDIATEURS_STATISTIQUES[i % MEDIATEURS_STATISTIQUES.len()],
+                [Some("st-1"), Some("st-2"), None][i % 3],
+                [Some("13"), Some("2A"), Some("75"), Some("84"), None][(i * 3) % 5],
+                activite_statistiques(i),
+                i as i64,
+            );
+            n.demographies_suivies = demographies_statistiques(i);
+            n
+        })
+        .collect();
+    let ids = s.charger_activites(&lot).await.expect("loaded");
+    assert_eq!(ids.len(), lot.len());
+    let distincts: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(distincts.len(), ids.len());
+    // Records read back as `enregistrer_activite` would have stored them.
+    for (id, n) in ids.iter().zip(&lot) {
+        assert_eq!(id.len(), 32, "{id}");
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        let a = lue(s, id).await;
+        assert_eq!(a.mediateur_id, n.mediateur_id);
+        assert_eq!(a.structure_id, n.structure_id);
+        assert_eq!(a.departement, n.departement);
+        assert_eq!(a.date, n.activite.date());
+        assert_eq!(a.type_activite, n.activite.type_activite());
+        assert_eq!(a.duree_minutes, n.activite.duree().minutes());
+        assert_eq!(a.saisie, dupliquer(&n.activite));
+        assert_eq!(a.cree_le, n.cree_le);
+        assert_eq!(a.modifie_le, n.cree_le);
+    }
+    // Statistics count them, beneficiary columns included.
+    let jeu: Vec<(NouvelleActivite, bool)> = lot.iter().map(|n| (n.clone(), false)).collect();
+    let tout = FiltreStatistiques::default();
+    let stats = s.statistiques(&tout).await.expect("statistics");
+    comparer_statistiques(&stats, &statistiques_attendues(&jeu, &tout), "chargement");
+    // One journal entry for the batch, none per record.
+    let journal = tout_le_journal(s).await;
+    assert_eq!(journal.len(), 1, "{journal:?}");
+    assert_eq!(
+        journal[0].action,
+        maillage_store::ACTION_CHARGEMENT_ACTIVITES
+    );
+    assert_eq!(journal[0].acteur_id, None);
+    assert_eq!(journal[0].details["activites"], 32);
+    assert_eq!(journal[0].details["du"], "2025-11-03");
+    assert_eq!(journal[0].details["au"], "2026-06-30");
+
+    // More rows than one SQLite statement holds (32 values a row).
+    let gros: Vec<NouvelleActivite> = (0..2_500)
+        .map(|i| {
+            nouvelle(
+                "med-gros",
+                Some("st-gros"),
+                Some("59"),
+                activite_du(date(2025, 1, 1) + Duration::days(i % 300)),
+                i,
+            )
+        })
+        .collect();
+    let ids = s.charger_activites(&gros).await.expect("loaded");
+    assert_eq!(ids.len(), 2_500);
+    let n = s
+        .statistiques(&FiltreStatistiques {
+            mediateurs: Some(vec!["med-gros".to_string()]),
+            ..Default::default()
+        })
+        .await
+        .expect("statistics");
+    assert_eq!(n.totaux.activites, 2_500);
+    assert_eq!(
+        lue(s, &ids[2_499]).await.date,
+        date(2025, 1, 1) + Duration::days(2_499 % 300)
+    );
+
+    // Checked before anything is written; nothing loaded on refusal.
+    let mut mauvais = gros[..3].to_vec();
+    mauvais[2].mediateur_id = " ".to_string();
+    let e = s.charger_activites(&mauvais).await.expect_err("refused");
+    assert!(matches!(e, StoreError::Invalid { .. }), "{e:?}");
+    let total = s.statistiques(&tout).await.expect("statistics");
+    assert_eq!(total.totaux.activites, 2_532);
+    assert!(s.charger_activites(&[]).await.expect("empty").is_empty());
+    assert_eq!(tout_le_journal(s).await.len(), 2);
+}

@@ -5,7 +5,9 @@
 //! dd/mm/yyyy.
 //!
 //! Both are streamed: records are read by keyset batches
-//! ([`maillage_store::Store::parcourir_activites`]) and each batch is
+//! ([`maillage_store::Store::parcourir_export`] for the CSV, which reads
+//! only the columns it shows, [`maillage_store::Store::parcourir_activites`]
+//! for the XLSX) and each batch is
 //! written out before the next is read, so memory does not grow with the
 //! export. The CSV goes out batch by batch; the XLSX is built in
 //! rust_xlsxwriter's constant-memory mode (rows go to a temporary file) on
@@ -22,21 +24,23 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
-use maillage_activites::{Beneficiaire, TypeActivite, TypeLieu};
+use chrono::{Datelike, NaiveDate};
+use maillage_activites::{ActiviteSaisie, Beneficiaire, TypeActivite, TypeLieu};
 use maillage_comptes::{
     Acteur, Action, ActionSensible, Cible, Perimetre, PerimetreAttribution, Periode, Refus, Role,
 };
 use maillage_orientation::Catalogue;
 use maillage_store::{
-    ActiviteEnregistree, FiltreParcours, NouvelleEntreeJournal, OrdreParcours, Store,
+    ActiviteEnregistree, FiltreParcours, NouvelleEntreeJournal, OrdreParcours, ParcoursExport,
+    Store, VueExport,
 };
 use maillage_territoires::Referentiel;
+use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Records read per batch: large enough to amortise a query, small enough
-/// to keep memory flat.
-pub const LOT_EXPORT: u32 = 2_000;
+/// Records read per batch: large enough to amortise a query (the export
+/// reads two at a time, one ahead), small enough to keep memory flat.
+pub const LOT_EXPORT: u32 = 5_000;
 /// Rows of an XLSX sheet, header included (the format's limit).
 const LIGNES_XLSX_MAX: u32 = 1_048_576;
 
@@ -219,65 +223,101 @@ impl ContexteExport {
     }
 }
 
+/// `dd/mm/yyyy`, without chrono's format interpreter (a million rows).
 fn jour(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
-}
-
-fn jour_de(t: DateTime<Utc>) -> String {
-    jour(t.date_naive())
+    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
 
 fn liste<T>(v: &[T], libelle: impl Fn(&T) -> &'static str) -> String {
     v.iter().map(libelle).collect::<Vec<_>>().join(", ")
 }
 
+/// What a row shows of a record, whether read whole
+/// ([`ActiviteEnregistree`]) or for an export ([`VueExport`]).
+struct Enregistrement<'a> {
+    id: &'a str,
+    date: NaiveDate,
+    cree_le: NaiveDate,
+    modifie_le: NaiveDate,
+    type_activite: TypeActivite,
+    accompagnements: i64,
+    type_lieu: TypeLieu,
+    lieu_id: Option<&'a str>,
+    code_insee: Option<&'a str>,
+    duree_minutes: i64,
+    saisie: &'a ActiviteSaisie,
+}
+
 /// One record's cells, in [`COLONNES`] order.
 pub fn ligne(a: &ActiviteEnregistree, ctx: &ContexteExport) -> [String; 30] {
-    let s = &a.saisie;
+    cellules(
+        &Enregistrement {
+            id: &a.id,
+            date: a.date,
+            cree_le: a.cree_le.date_naive(),
+            modifie_le: a.modifie_le.date_naive(),
+            type_activite: a.type_activite,
+            accompagnements: i64::from(a.accompagnements),
+            type_lieu: a.type_lieu,
+            lieu_id: a.lieu_id.as_deref(),
+            code_insee: a.code_insee.as_deref(),
+            duree_minutes: i64::from(a.duree_minutes),
+            saisie: &a.saisie,
+        },
+        ctx,
+    )
+    .map(Cow::into_owned)
+}
+
+/// Name, address, commune, postcode and INSEE code of a record's place.
+type CellulesLieu<'a> = (
+    Cow<'a, str>,
+    Cow<'a, str>,
+    Cow<'a, str>,
+    Cow<'a, str>,
+    Cow<'a, str>,
+);
+
+/// The cells of a record, borrowed where they can be: a CSV row is
+/// written without copying names, addresses or notes.
+fn cellules<'a>(a: &Enregistrement<'a>, ctx: &'a ContexteExport) -> [Cow<'a, str>; 30] {
+    let s = a.saisie;
     let individuel = a.type_activite == TypeActivite::Individuel;
-    let (nom_lieu, adresse, commune, code_postal, code_insee) = match a.type_lieu {
-        TypeLieu::LieuActivite => {
-            match a.lieu_id.as_deref().and_then(|id| ctx.catalogue.lieu(id)) {
-                Some(l) => (
-                    l.nom.to_string(),
-                    l.adresse.to_string(),
-                    l.commune.to_string(),
-                    l.code_postal.to_string(),
-                    l.code_insee.as_deref().unwrap_or_default().to_string(),
-                ),
-                // A place no longer in the registry: its id at least.
-                None => (
-                    a.lieu_id.clone().unwrap_or_default(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ),
-            }
-        }
+    let vide = || Cow::Borrowed("");
+    // Name, address, commune, postcode, INSEE code.
+    let (nom_lieu, adresse, commune, code_postal, code_insee): CellulesLieu<'a> = match a.type_lieu
+    {
+        TypeLieu::LieuActivite => match a.lieu_id.and_then(|id| ctx.catalogue.lieu(id)) {
+            Some(l) => (
+                Cow::Borrowed(l.nom.as_str()),
+                Cow::Borrowed(l.adresse.as_str()),
+                Cow::Borrowed(l.commune.as_str()),
+                Cow::Borrowed(l.code_postal.as_str()),
+                Cow::Borrowed(l.code_insee.as_deref().unwrap_or_default()),
+            ),
+            // A place no longer in the registry: its id at least.
+            None => (
+                Cow::Borrowed(a.lieu_id.unwrap_or_default()),
+                vide(),
+                vide(),
+                vide(),
+                vide(),
+            ),
+        },
         TypeLieu::Domicile | TypeLieu::Autre => {
-            let insee = a.code_insee.clone().unwrap_or_default();
-            match ctx.referentiel.commune(&insee) {
+            let insee = a.code_insee.unwrap_or_default();
+            match ctx.referentiel.commune(insee) {
                 Some(c) => (
-                    String::new(),
-                    String::new(),
-                    c.nom.to_string(),
-                    c.codes_postaux
-                        .first()
-                        .map(|cp| cp.to_string())
-                        .unwrap_or_default(),
-                    insee,
+                    vide(),
+                    vide(),
+                    Cow::Borrowed(c.nom.as_str()),
+                    Cow::Borrowed(c.codes_postaux.first().map_or("", |cp| cp.as_str())),
+                    Cow::Borrowed(insee),
                 ),
-                None => (
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    insee,
-                ),
+                None => (vide(), vide(), vide(), vide(), Cow::Borrowed(insee)),
             }
         }
-        TypeLieu::ADistance => Default::default(),
+        TypeLieu::ADistance => (vide(), vide(), vide(), vide(), vide()),
     };
     let (beneficiaire, genre, tranche, statut) = match (&s.beneficiaire, individuel) {
         (Some(Beneficiaire::Suivi { .. }), true) => ("Bénéficiaire suivi", "", "", ""),
@@ -300,48 +340,46 @@ pub fn ligne(a: &ActiviteEnregistree, ctx: &ContexteExport) -> [String; 30] {
         (true, Some(false)) => "Non",
         _ => "",
     };
+    let texte = |v: &'a Option<String>, garde: bool| {
+        Cow::Borrowed(v.as_deref().filter(|_| garde).unwrap_or_default())
+    };
     [
-        jour(a.date),
-        jour_de(a.cree_le),
-        jour_de(a.modifie_le),
-        a.type_activite.libelle().to_string(),
-        a.accompagnements.to_string(),
-        beneficiaire.to_string(),
-        a.type_lieu.libelle().to_string(),
+        Cow::Owned(jour(a.date)),
+        Cow::Owned(jour(a.cree_le)),
+        Cow::Owned(jour(a.modifie_le)),
+        Cow::Borrowed(a.type_activite.libelle()),
+        Cow::Owned(a.accompagnements.to_string()),
+        Cow::Borrowed(beneficiaire),
+        Cow::Borrowed(a.type_lieu.libelle()),
         nom_lieu,
         adresse,
         commune,
         code_postal,
         code_insee,
-        a.duree_minutes.to_string(),
-        s.titre_atelier
-            .clone()
-            .filter(|_| !individuel)
-            .unwrap_or_default(),
-        liste(&s.materiel, |m| m.libelle()),
-        liste(&s.thematiques, |t| t.libelle()),
+        Cow::Owned(a.duree_minutes.to_string()),
+        texte(&s.titre_atelier, !individuel),
+        Cow::Owned(liste(&s.materiel, |m| m.libelle())),
+        Cow::Owned(liste(&s.thematiques, |t| t.libelle())),
         // Tags are not recorded yet.
-        String::new(),
-        s.precisions_demarche
-            .clone()
-            .filter(|_| individuel)
-            .unwrap_or_default(),
-        niveau.to_string(),
-        reoriente.to_string(),
-        s.structure_de_redirection
-            .filter(|_| individuel)
-            .map_or("", |v| v.libelle())
-            .to_string(),
+        vide(),
+        texte(&s.precisions_demarche, individuel),
+        Cow::Borrowed(niveau),
+        Cow::Borrowed(reoriente),
+        Cow::Borrowed(
+            s.structure_de_redirection
+                .filter(|_| individuel)
+                .map_or("", |v| v.libelle()),
+        ),
         // The beneficiary's residence lives in the beneficiary's record.
-        String::new(),
-        String::new(),
-        String::new(),
-        genre.to_string(),
-        tranche.to_string(),
-        statut.to_string(),
-        s.notes.clone().unwrap_or_default(),
-        "Maillage".to_string(),
-        a.id.clone(),
+        vide(),
+        vide(),
+        vide(),
+        Cow::Borrowed(genre),
+        Cow::Borrowed(tranche),
+        Cow::Borrowed(statut),
+        texte(&s.notes, true),
+        Cow::Borrowed("Maillage"),
+        Cow::Borrowed(a.id),
     ]
 }
 
@@ -373,18 +411,63 @@ fn entete_csv() -> Vec<u8> {
     octets
 }
 
-fn lot_csv(lot: &[ActiviteEnregistree], ctx: &ContexteExport) -> Vec<u8> {
-    let mut w = ecrivain_csv(Vec::with_capacity(lot.len() * 256));
-    for a in lot {
-        // Writing to a Vec cannot fail.
-        let _ = w.write_record(ligne(a, ctx));
+/// Writes one export row; a record whose draft cannot be read is a
+/// corrupt record (the store checked it when it was written).
+fn ecrire_vue<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    v: &VueExport<'_>,
+    ctx: &ContexteExport,
+) -> Result<(), ErreurExport> {
+    let saisie: ActiviteSaisie =
+        serde_json::from_str(v.donnees).map_err(|e| maillage_store::StoreError::Corrupt {
+            what: format!("activites.donnees de l'activité « {} »", v.id),
+            detail: e.to_string(),
+        })?;
+    let e = Enregistrement {
+        id: v.id,
+        date: v.date,
+        cree_le: v.cree_le,
+        modifie_le: v.modifie_le,
+        type_activite: v.type_activite,
+        accompagnements: i64::from(v.accompagnements),
+        type_lieu: v.type_lieu,
+        lieu_id: v.lieu_id,
+        code_insee: v.code_insee,
+        duree_minutes: i64::from(v.duree_minutes),
+        saisie: &saisie,
+    };
+    w.write_record(cellules(&e, ctx).iter().map(|c| c.as_bytes()))
+        .map_err(|e| ErreurExport::Ecriture(e.into()))
+}
+
+/// The CSV of the next page of `parcours` (`None` at the end). The buffer
+/// is reused from page to page.
+async fn page_csv(
+    parcours: &mut ParcoursExport,
+    ctx: &ContexteExport,
+    tampon: Vec<u8>,
+) -> Result<Option<(Vec<u8>, usize)>, ErreurExport> {
+    let mut w = ecrivain_csv(tampon);
+    let mut erreur = None;
+    let n = parcours
+        .suivant(|v| {
+            if erreur.is_none() {
+                erreur = ecrire_vue(&mut w, v, ctx).err();
+            }
+        })
+        .await?;
+    if let Some(e) = erreur {
+        return Err(e);
     }
-    w.into_inner().unwrap_or_default()
+    let octets = w
+        .into_inner()
+        .map_err(|e| ErreurExport::Ecriture(e.into_error()))?;
+    Ok(n.map(|n| (octets, n)))
 }
 
 /// Writes the CSV export of `filtre` to `sortie` and returns the number
-/// of records written (for `maillage bench-export` and the tests). Memory
-/// holds one batch of [`LOT_EXPORT`] records.
+/// of records written (for `maillage bench-activites` and the tests).
+/// Memory holds two pages of [`LOT_EXPORT`] records.
 pub async fn ecrire_csv<W: std::io::Write>(
     store: &Store,
     filtre: FiltreParcours,
@@ -392,12 +475,14 @@ pub async fn ecrire_csv<W: std::io::Write>(
     mut sortie: W,
 ) -> Result<u64, ErreurExport> {
     sortie.write_all(&entete_csv())?;
-    let mut parcours =
-        store.parcourir_activites(filtre, OrdreParcours::DateDecroissante, LOT_EXPORT);
+    let mut parcours = store.parcourir_export(filtre, LOT_EXPORT);
     let mut n = 0_u64;
-    while let Some(lot) = parcours.suivant().await? {
-        sortie.write_all(&lot_csv(&lot, ctx))?;
-        n += lot.len() as u64;
+    let mut tampon = Vec::with_capacity(LOT_EXPORT as usize * 256);
+    while let Some((octets, lignes)) = page_csv(&mut parcours, ctx, tampon).await? {
+        sortie.write_all(&octets)?;
+        n += lignes as u64;
+        tampon = octets;
+        tampon.clear();
     }
     sortie.flush()?;
     Ok(n)
@@ -587,9 +672,7 @@ pub async fn export_csv(
         Err(r) => return r,
     };
     let ctx = ContexteExport::de(&etat);
-    let parcours =
-        etat.store()
-            .parcourir_activites(filtre, OrdreParcours::DateDecroissante, LOT_EXPORT);
+    let parcours = etat.store().parcourir_export(filtre, LOT_EXPORT);
     // State: (reader, header still to send); no reader once cut short.
     let flux = futures_util::stream::unfold(
         (Some(parcours), ctx, true),
@@ -598,9 +681,10 @@ pub async fn export_csv(
             if entete {
                 return Some((Ok(Bytes::from(entete_csv())), (Some(parcours), ctx, false)));
             }
-            match parcours.suivant().await {
-                Ok(Some(lot)) => {
-                    let octets = lot_csv(&lot, &ctx);
+            // Each page goes out as its own chunk: no buffer to reuse.
+            let tampon = Vec::with_capacity(LOT_EXPORT as usize * 256);
+            match page_csv(&mut parcours, &ctx, tampon).await {
+                Ok(Some((octets, _))) => {
                     Some((Ok(Bytes::from(octets)), (Some(parcours), ctx, false)))
                 }
                 Ok(None) => None,
