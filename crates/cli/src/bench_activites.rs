@@ -148,7 +148,14 @@ pub async fn executer(referentiel: &'static Referentiel, o: &Options) -> anyhow:
         analyser_postgres(&url).await?;
         println!("ANALYZE : {:.1} s", debut.elapsed().as_secs_f64());
     }
-    // roll-ups: rebuilt here once the store has them
+    if deja == 0 || store.agregats_perimes().await? {
+        let debut = Instant::now();
+        store.reconstruire_agregats().await?;
+        println!(
+            "Reconstruction des agrégats : {:.1} s",
+            debut.elapsed().as_secs_f64()
+        );
+    }
 
     // Measures go through the web server's connection (small SQLite page
     // cache per connection), as in production.

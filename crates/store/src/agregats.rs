@@ -823,15 +823,21 @@ macro_rules! operations_agregats {
             pub(crate) async fn reconstruire_agregats_si_besoin(
                 &self,
             ) -> Result<(), $crate::StoreError> {
+                if self.agregats_perimes().await? {
+                    self.reconstruire_agregats().await?;
+                }
+                Ok(())
+            }
+
+            /// Whether records were written without their roll-ups (a bulk
+            /// load, or an interrupted rebuild) and not rebuilt since.
+            pub(crate) async fn agregats_perimes(&self) -> Result<bool, $crate::StoreError> {
                 let row = sqlx::query("SELECT COUNT(*) FROM agregats_etat WHERE a_reconstruire <> 0")
                     .fetch_one(&self.pool)
                     .await
                     .map_err($crate::commun::erreur_db("la lecture de l'état des agrégats"))?;
                 let n: i64 = $crate::commun::valeur(&row, 0, "agregats_etat")?;
-                if n > 0 {
-                    self.reconstruire_agregats().await?;
-                }
-                Ok(())
+                Ok(n > 0)
             }
 
             /// `AND departement IN (…)` when the filter has départements.

@@ -161,11 +161,21 @@ impl crate::sqlite::SqliteStore {
                 .await
                 .map_err(crate::commun::erreur_db(OP))?;
         }
+        sqlx::query(SQL_AGREGATS_PERIMES)
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::commun::erreur_db(OP))?;
         Self::ecrire_journal(&mut tx, &entree_journal(&lignes)).await?;
         tx.commit().await.map_err(crate::commun::erreur_db(OP))?;
         Ok(lignes.into_iter().map(|l| l.id).collect())
     }
 }
+
+/// The roll-ups (migration 0012) do not follow a bulk load row by row:
+/// they are marked stale in the load's transaction, statistics count on
+/// the records until [`crate::Store::reconstruire_agregats`] (or the next
+/// start, which rebuilds them).
+const SQL_AGREGATS_PERIMES: &str = "UPDATE agregats_etat SET a_reconstruire = 1";
 
 /// Rows per `INSERT … SELECT FROM UNNEST(…)` on PostgreSQL: arrays are
 /// not bound by the parameter limit; this bounds one statement's memory.
@@ -245,6 +255,10 @@ impl crate::postgres::PgStore {
                 .await
                 .map_err(crate::commun::erreur_db(OP))?;
         }
+        sqlx::query(SQL_AGREGATS_PERIMES)
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::commun::erreur_db(OP))?;
         Self::ecrire_journal(&mut tx, &entree_journal(&lignes)).await?;
         tx.commit().await.map_err(crate::commun::erreur_db(OP))?;
         Ok(lignes.into_iter().map(|l| l.id).collect())
@@ -259,7 +273,9 @@ impl crate::Store {
     /// mediator's own records. Returns the new ids in the order of `lot`.
     /// Checks are [`crate::Store::enregistrer_activite`]'s, all made before
     /// anything is written. Keep batches to some tens of thousands of
-    /// records: the batch is held in memory with its columns.
+    /// records: the batch is held in memory with its columns. The roll-ups
+    /// are marked stale: call [`crate::Store::reconstruire_agregats`] after
+    /// the last batch (statistics are right meanwhile, only slower).
     pub async fn charger_activites(
         &self,
         lot: &[NouvelleActivite],

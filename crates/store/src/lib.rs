@@ -575,7 +575,9 @@ impl Store {
         filtre: &FiltreStatistiques,
     ) -> Result<Statistiques, StoreError> {
         statistiques::verifier_filtre(filtre)?;
-        if agregats::statistiques_agregeables(filtre) {
+        // After a bulk load and until the rebuild, the records are right
+        // and the roll-ups behind: count on the records.
+        if agregats::statistiques_agregeables(filtre) && !par_base!(self, agregats_perimes())? {
             par_base!(self, statistiques_agregees(filtre))
         } else {
             par_base!(self, statistiques(filtre))
@@ -600,6 +602,12 @@ impl Store {
     /// the store keeps them up to date.
     pub async fn reconstruire_agregats(&self) -> Result<(), StoreError> {
         par_base!(self, reconstruire_agregats())
+    }
+
+    /// Whether records were bulk-loaded since the roll-ups were last built
+    /// ([`Store::charger_activites`]): [`Store::reconstruire_agregats`] is due.
+    pub async fn agregats_perimes(&self) -> Result<bool, StoreError> {
+        par_base!(self, agregats_perimes())
     }
 
     // -----------------------------------------------------------------------

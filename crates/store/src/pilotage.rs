@@ -370,7 +370,7 @@ impl Store {
     /// [`StoreError::Invalid`].
     pub async fn pilotage(&self, f: &FiltrePilotage) -> Result<TableauPilotage, StoreError> {
         verifier(f)?;
-        if crate::agregats::pilotage_agregeable(f) {
+        if crate::agregats::pilotage_agregeable(f) && !crate::par_base!(self, agregats_perimes())? {
             crate::par_base!(self, pilotage_agrege(f))
         } else {
             crate::par_base!(self, pilotage(f))

@@ -3762,6 +3762,16 @@ async fn chargement_en_masse(ctx: &Ctx) {
     let tout = FiltreStatistiques::default();
     let stats = s.statistiques(&tout).await.expect("statistics");
     comparer_statistiques(&stats, &statistiques_attendues(&jeu, &tout), "chargement");
+    // The roll-ups wait for their rebuild, then give the same figures.
+    assert!(s.agregats_perimes().await.expect("state"));
+    s.reconstruire_agregats().await.expect("rebuilt");
+    assert!(!s.agregats_perimes().await.expect("state"));
+    let stats = s.statistiques(&tout).await.expect("statistics");
+    comparer_statistiques(
+        &stats,
+        &statistiques_attendues(&jeu, &tout),
+        "chargement, agrégats reconstruits",
+    );
     // One journal entry for the batch, none per record.
     let journal = tout_le_journal(s).await;
     assert_eq!(journal.len(), 1, "{journal:?}");
