@@ -30,29 +30,40 @@ use maillage_web::espace::export_activites::{ecrire_csv, ContexteExport};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// What to run (the options of `maillage bench-activites`).
+#[derive(clap::Args, Debug, Clone)]
 pub struct Options {
+    /// Nombre d'activités générées.
+    #[arg(long, default_value_t = 10_000_000)]
     pub activites: u64,
+    /// Nombre de médiateurs.
+    #[arg(long, default_value_t = 20_000)]
     pub mediateurs: usize,
+    /// Années d'historique (jusqu'à aujourd'hui).
+    #[arg(long, default_value_t = 5)]
     pub annees: u32,
-    /// `sqlite:CHEMIN` or `postgres://…`; `None`: a SQLite file in a
-    /// temporary folder.
+    /// Base : sqlite:CHEMIN ou postgres://… (vide, ou une base neuve) ; par défaut un fichier SQLite temporaire.
+    #[arg(long)]
     pub base: Option<String>,
+    #[arg(long, default_value_t = 42)]
     pub graine: u64,
-    /// Keeps the base (otherwise the SQLite file is removed at the end;
-    /// a PostgreSQL base is emptied of its records).
+    /// Garde les données à la fin (sinon le fichier SQLite est supprimé, la base PostgreSQL vidée de ses activités).
+    #[arg(long)]
     pub garder: bool,
-    /// Runs of each statistics and pilotage query.
+    /// Exécutions de chaque requête de statistiques et de pilotage.
+    #[arg(long, default_value_t = 5)]
     pub repetitions: usize,
-    /// Records of the export measure.
+    /// Activités de l'export CSV mesuré.
+    #[arg(long, default_value_t = 1_000_000)]
     pub export: u64,
-    /// Activities recorded through the normal path.
+    /// Activités enregistrées une à une par le chemin normal.
+    #[arg(long, default_value_t = 2_000)]
     pub enregistrements: usize,
-    /// Measures a base loaded by an earlier run with `garder` (same
-    /// population options), without loading it again.
+    /// Mesure une base déjà chargée par un précédent --garder (mêmes options de population), sans la recharger.
+    #[arg(long)]
     pub reprendre: bool,
-    /// Only the export measure (with `reprendre`, to profile it).
+    /// Ne mesure que l'export (avec --reprendre, pour le profiler).
+    #[arg(long)]
     pub export_seulement: bool,
 }
 

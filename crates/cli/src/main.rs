@@ -206,40 +206,7 @@ enum Commande {
         data: Option<PathBuf>,
     },
     /// Banc d'essai des activités : génère un historique synthétique réaliste, le charge en masse, puis mesure les statistiques, le tableau de pilotage, l'enregistrement d'une activité et l'export CSV.
-    BenchActivites {
-        /// Nombre d'activités générées.
-        #[arg(long, default_value_t = 10_000_000)]
-        activites: u64,
-        /// Nombre de médiateurs.
-        #[arg(long, default_value_t = 20_000)]
-        mediateurs: usize,
-        /// Années d'historique (jusqu'à aujourd'hui).
-        #[arg(long, default_value_t = 5)]
-        annees: u32,
-        /// Base : sqlite:CHEMIN ou postgres://… (vide, ou une base neuve) ; par défaut un fichier SQLite temporaire.
-        #[arg(long)]
-        base: Option<String>,
-        #[arg(long, default_value_t = 42)]
-        graine: u64,
-        /// Garde les données à la fin (sinon le fichier SQLite est supprimé, la base PostgreSQL vidée de ses activités).
-        #[arg(long)]
-        garder: bool,
-        /// Exécutions de chaque requête de statistiques et de pilotage.
-        #[arg(long, default_value_t = 5)]
-        repetitions: usize,
-        /// Activités de l'export CSV mesuré.
-        #[arg(long, default_value_t = 1_000_000)]
-        export: u64,
-        /// Activités enregistrées une à une par le chemin normal.
-        #[arg(long, default_value_t = 2_000)]
-        enregistrements: usize,
-        /// Mesure une base déjà chargée par un précédent --garder (mêmes options de population), sans la recharger.
-        #[arg(long)]
-        reprendre: bool,
-        /// Ne mesure que l'export (avec --reprendre, pour le profiler).
-        #[arg(long)]
-        export_seulement: bool,
-    },
+    BenchActivites(bench_activites::Options),
     /// (interne) Écrit le jeu synthétique du banc d'essai dans un dossier.
     #[command(hide = true)]
     BenchGenerer {
@@ -710,32 +677,7 @@ async fn executer(cli: Cli) -> anyhow::Result<()> {
             };
             bench_recherche::executer(&options).await?;
         }
-        Commande::BenchActivites {
-            activites,
-            mediateurs,
-            annees,
-            base,
-            graine,
-            garder,
-            repetitions,
-            export,
-            enregistrements,
-            reprendre,
-            export_seulement,
-        } => {
-            let options = bench_activites::Options {
-                activites,
-                mediateurs,
-                annees,
-                base,
-                graine,
-                garder,
-                repetitions,
-                export,
-                enregistrements,
-                reprendre,
-                export_seulement,
-            };
+        Commande::BenchActivites(options) => {
             bench_activites::executer(referentiel()?, &options).await?;
         }
         Commande::BenchGenerer {

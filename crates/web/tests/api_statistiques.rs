@@ -5,8 +5,7 @@
 //! `MAILLAGE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test cargo test -p maillage-web --test api_statistiques`
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use axum::Router;
+use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveDate};
 use maillage_activites::{
     valider, ActiviteSaisie, Beneficiaire, Demographie, DureeSaisie, Genre, ParticipantsAnonymes,
@@ -30,14 +29,6 @@ sur_les_deux_bases!(
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")
-}
-
-async fn avec_jeton(app: &Router, uri: &str, jeton: &str) -> Reponse {
-    let r = Request::get(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {jeton}"))
-        .body(Body::empty())
-        .expect("request");
-    envoyer(app, r).await
 }
 
 async fn jeton(etat: &Etat, utilisateur: &str, portees: &[PorteeApi]) -> String {

@@ -48,10 +48,6 @@ async fn get_api(app: &Router, uri: &str, autorisation: Option<&str>) -> Reponse
     envoyer(app, r.body(Body::empty()).expect("request")).await
 }
 
-async fn avec_jeton(app: &Router, uri: &str, jeton: &str) -> Reponse {
-    get_api(app, uri, Some(&format!("Bearer {jeton}"))).await
-}
-
 /// A token made through the page; returns the clear token.
 async fn creer_jeton_page(app: &Router, cookie: &str, nom: &str, portees: &[&str]) -> String {
     let mut champs = vec![("nom", nom), ("duree", "90")];

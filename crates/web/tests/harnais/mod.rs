@@ -173,6 +173,15 @@ pub async fn compte(
     (id, c.split(';').next().expect("pair").to_string())
 }
 
+/// GET with an API token (`Authorization: Bearer …`).
+pub async fn avec_jeton(app: &Router, uri: &str, jeton: &str) -> Reponse {
+    let r = Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {jeton}"))
+        .body(Body::empty())
+        .expect("request");
+    envoyer(app, r).await
+}
+
 /// An app on an empty registry with the test [`config`].
 pub async fn app(store: Store) -> (Router, Etat) {
     let etat = Etat::nouveau(store, config()).await.expect("state");
