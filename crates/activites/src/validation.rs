@@ -147,13 +147,15 @@ fn valider_duree(duree: Option<DureeSaisie>, erreurs: &mut Vec<ErreurChamp>) -> 
             return None;
         }
         Some(DureeSaisie::Preset(p)) => return Some(Duree::Preset(p)),
-        // The form's custom entry: hours 0–23 and minutes 0–59 (§1.2).
+        // The form's custom entry: hours 0–23 and minutes 0–59 (§1.2), and
+        // 24 h 00 exactly, the longest duration (a stored 1,440-minute
+        // record comes back to the form that way and must still pass).
         Some(DureeSaisie::Personnalisee { heures, minutes }) => {
             let mut correcte = true;
-            if !(0..=23).contains(&heures) {
+            if !(0..=24).contains(&heures) {
                 erreurs.push(ErreurChamp::new(
                     "duree",
-                    format!("les heures doivent être comprises entre 0 et 23, pas {heures}"),
+                    format!("les heures doivent être comprises entre 0 et 24, pas {heures}"),
                 ));
                 correcte = false;
             }

@@ -84,8 +84,32 @@ fn duree_personnalisee_heures_0_23_minutes_0_59() {
     });
     assert_eq!(accepte(&s).duree().minutes(), 1439);
 
+    // A whole day is the longest duration: a stored 1,440-minute record
+    // comes back to the form as 24 h 00 and passes again.
     s.duree = Some(DureeSaisie::Personnalisee {
         heures: 24,
+        minutes: 0,
+    });
+    assert_eq!(accepte(&s).duree().minutes(), 1440);
+    let mut relu = individuel();
+    relu.duree = Some(DureeSaisie::Minutes(1440));
+    let a = accepte(&relu);
+    assert_eq!(
+        accepte(&maillage_activites::dupliquer(&a))
+            .duree()
+            .minutes(),
+        1440
+    );
+
+    s.duree = Some(DureeSaisie::Personnalisee {
+        heures: 24,
+        minutes: 1,
+    });
+    let e = refuse_sur(&s, &["duree"]);
+    assert!(e[0].message.contains("24 heures"), "{}", e[0].message);
+
+    s.duree = Some(DureeSaisie::Personnalisee {
+        heures: 25,
         minutes: 0,
     });
     let e = refuse_sur(&s, &["duree"]);
