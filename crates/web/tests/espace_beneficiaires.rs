@@ -17,6 +17,14 @@ use maillage_store::Store;
 use maillage_web::espace::beneficiaires::appliquer_retention;
 use maillage_web::Etat;
 
+sur_les_deux_bases!(
+    creation,
+    acces,
+    fichiers,
+    doublons_et_suppression,
+    retention
+);
+
 const BORNE: &str = "----limite-maillage-test";
 
 /// POST a file as `multipart/form-data`, field `fichier`.
@@ -85,15 +93,6 @@ async fn creer_suivi(app: &Router, cookie: &str, prenom: &str, nom: &str, annee:
 
 async fn mediateur(app: &Router, etat: &Etat, email: &str) -> (String, String) {
     compte(app, etat, email, &[Attribution::mediateur()]).await
-}
-
-#[tokio::test]
-async fn creation_sqlite() {
-    sur_sqlite(creation).await
-}
-#[tokio::test]
-async fn creation_postgres() {
-    sur_postgres(creation).await
 }
 
 async fn creation(store: Store) {
@@ -238,15 +237,6 @@ async fn creation(store: Store) {
     // Unknown id.
     let r = get_avec_cookie(&app, "/espace/beneficiaires/inconnu", &cookie).await;
     assert_eq!(r.statut, StatusCode::NOT_FOUND);
-}
-
-#[tokio::test]
-async fn acces_sqlite() {
-    sur_sqlite(acces).await
-}
-#[tokio::test]
-async fn acces_postgres() {
-    sur_postgres(acces).await
 }
 
 async fn acces(store: Store) {
@@ -462,15 +452,6 @@ async fn acces(store: Store) {
         .est_active());
 }
 
-#[tokio::test]
-async fn fichiers_sqlite() {
-    sur_sqlite(fichiers).await
-}
-#[tokio::test]
-async fn fichiers_postgres() {
-    sur_postgres(fichiers).await
-}
-
 async fn fichiers(store: Store) {
     let (app, etat) = app(store).await;
     let (m1, c1) = mediateur(&app, &etat, "m1@exemple.fr").await;
@@ -598,15 +579,6 @@ async fn fichiers(store: Store) {
         .all(|e| !e.details.to_string().contains("Dupont")));
 }
 
-#[tokio::test]
-async fn doublons_et_suppression_sqlite() {
-    sur_sqlite(doublons_et_suppression).await
-}
-#[tokio::test]
-async fn doublons_et_suppression_postgres() {
-    sur_postgres(doublons_et_suppression).await
-}
-
 async fn doublons_et_suppression(store: Store) {
     let (app, etat) = app(store).await;
     let (m1, c1) = mediateur(&app, &etat, "m1@exemple.fr").await;
@@ -711,15 +683,6 @@ async fn doublons_et_suppression(store: Store) {
             && e.cible.as_deref() == Some(autre.as_str())
             && e.acteur_id.as_deref() == Some(m1.as_str())));
     assert!(journal.iter().any(|e| e.action == "fusion_beneficiaires"));
-}
-
-#[tokio::test]
-async fn retention_sqlite() {
-    sur_sqlite(retention).await
-}
-#[tokio::test]
-async fn retention_postgres() {
-    sur_postgres(retention).await
 }
 
 async fn retention(store: Store) {

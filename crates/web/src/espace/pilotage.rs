@@ -15,8 +15,8 @@
 
 use crate::espace::fichier_csv::FichierCsv;
 use crate::espace::statistiques::{
-    cle_perimetre, erreur_csv, fichier, libelle_mois, libelle_perimetre, lire_date, lire_perimetre,
-    ErreurChamp, MIME_XLSX,
+    cle_perimetre, date_affichee, erreur_csv, fichier, libelle_mois, libelle_perimetre, lire_date,
+    lire_perimetre, ErreurChamp, MIME_XLSX,
 };
 use crate::espace::{indisponible, mise, sans_cache, Champs, Connecte};
 use crate::etat::Etat;
@@ -409,16 +409,8 @@ async fn page(
             .iter()
             .map(|i| Choix::new(i.code(), i.libelle(), *i == c.indicateur))
             .collect(),
-        du: if c.saisie_du.is_empty() {
-            c.du.to_string()
-        } else {
-            c.saisie_du.clone()
-        },
-        au: if c.saisie_au.is_empty() {
-            c.au.to_string()
-        } else {
-            c.saisie_au.clone()
-        },
+        du: date_affichee(&c.saisie_du, c.du),
+        au: date_affichee(&c.saisie_au, c.au),
         titre_tableau: format!(
             "{} — {} par mois, du {} au {}",
             libelle_perimetre(&etat, &c.perimetre),

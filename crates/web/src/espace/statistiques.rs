@@ -326,6 +326,25 @@ fn departement_dans(etat: &Etat, perimetre: &Perimetre, departement: &str) -> bo
     }
 }
 
+/// The INSEE codes of a commune (with its arrondissements) or of an
+/// EPCI's communes, for the store's commune filter.
+fn codes_des_communes(etat: &Etat, t: &maillage_territoires::Territoire) -> Vec<String> {
+    etat.referentiel()
+        .communes_de(t)
+        .iter()
+        .map(|x| x.code_insee.to_string())
+        .collect()
+}
+
+/// A date field shown back as typed, or the date used when left empty.
+pub(crate) fn date_affichee(saisie: &str, retenue: NaiveDate) -> String {
+    if saisie.is_empty() {
+        retenue.to_string()
+    } else {
+        saisie.to_string()
+    }
+}
+
 /// The store's filter of a checked scope and the request, or the field
 /// errors (commune, EPCI or mediator outside the scope).
 fn filtre(
@@ -410,14 +429,10 @@ fn filtre(
                 })
             }
             Some(c) => {
-                let t = maillage_territoires::Territoire::Commune(c.code_insee.clone());
-                f.codes_insee = Some(
-                    referentiel
-                        .communes_de(&t)
-                        .iter()
-                        .map(|x| x.code_insee.to_string())
-                        .collect(),
-                );
+                f.codes_insee = Some(codes_des_communes(
+                    etat,
+                    &maillage_territoires::Territoire::Commune(c.code_insee.clone()),
+                ))
             }
         },
         (None, Some(code)) => match referentiel.epci(code) {
@@ -432,14 +447,10 @@ fn filtre(
                 })
             }
             Some(e) => {
-                let t = maillage_territoires::Territoire::Epci(e.code.clone());
-                f.codes_insee = Some(
-                    referentiel
-                        .communes_de(&t)
-                        .iter()
-                        .map(|x| x.code_insee.to_string())
-                        .collect(),
-                );
+                f.codes_insee = Some(codes_des_communes(
+                    etat,
+                    &maillage_territoires::Territoire::Epci(e.code.clone()),
+                ))
             }
         },
         (None, None) => {}
@@ -1093,16 +1104,8 @@ async fn page(
             .iter()
             .map(|o| Choix::new(o.cle.clone(), o.libelle.clone(), o.cle == c.cle))
             .collect(),
-        du: if d.saisie_du.is_empty() {
-            d.du.to_string()
-        } else {
-            d.saisie_du.clone()
-        },
-        au: if d.saisie_au.is_empty() {
-            d.au.to_string()
-        } else {
-            d.saisie_au.clone()
-        },
+        du: date_affichee(&d.saisie_du, d.du),
+        au: date_affichee(&d.saisie_au, d.au),
         types: choix_enum(
             TypeActivite::ALL,
             d.type_activite,
