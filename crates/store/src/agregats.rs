@@ -46,6 +46,10 @@ pub(crate) trait Dialecte {
     /// take the roll-ups' département locks in one order; SQLite has one
     /// writer at a time.
     const VERROUS: bool;
+    /// Run after a rebuild, outside its transaction: the planner's
+    /// statistics and the visibility map (index-only scans) of the new
+    /// rows, which autovacuum would only give later.
+    const APRES_RECONSTRUCTION: Option<&'static str>;
     /// Aggregate joining the texts of a group with `separateur` (SQL).
     fn concatener(expression: &str, separateur: &str) -> String;
     /// The character of code `n` (SQL).
@@ -58,6 +62,7 @@ pub(crate) struct SqlPostgres;
 impl Dialecte for SqlSqlite {
     const LECTURE: Option<&'static str> = None;
     const VERROUS: bool = false;
+    const APRES_RECONSTRUCTION: Option<&'static str> = None;
     const COLLATION_C: &'static str = "";
     fn mois(colonne: &str) -> String {
         format!("substr({colonne}, 1, 7)")
@@ -83,6 +88,10 @@ impl Dialecte for SqlPostgres {
     const LECTURE: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const VERROUS: bool = true;
+    const APRES_RECONSTRUCTION: Option<&'static str> = Some(
+        "VACUUM ANALYZE activites_jour, activites_mois, classements_mois, \
+         classements_annee, mediateurs_actifs",
+    );
     const COLLATION_C: &'static str = " COLLATE \"C\"";
     fn mois(colonne: &str) -> String {
         format!("to_char(CAST({colonne} AS TIMESTAMP), 'YYYY-MM')")
@@ -816,6 +825,9 @@ macro_rules! operations_agregats {
                         .map_err(&erreur)?;
                 }
                 tx.commit().await.map_err(&erreur)?;
+                if let Some(sql) = <$d>::APRES_RECONSTRUCTION {
+                    sqlx::query(sql).execute(&self.pool).await.map_err(&erreur)?;
+                }
                 Ok(())
             }
 
