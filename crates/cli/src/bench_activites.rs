@@ -257,7 +257,9 @@ async fn charger(store: &Store, population: &Arc<Population>, o: &Options) -> an
 async fn analyser_postgres(url: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut c = sqlx::PgConnection::connect(url).await?;
-    sqlx::query("VACUUM ANALYZE activites").execute(&mut c).await?;
+    sqlx::query("VACUUM ANALYZE activites")
+        .execute(&mut c)
+        .await?;
     c.close().await?;
     Ok(())
 }

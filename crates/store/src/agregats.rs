@@ -7,10 +7,10 @@
 //!   one column per additive value of the one-pass statistics
 //!   ([`crate::statistiques::valeurs_synthese`]). A period is its whole
 //!   months plus the days of its partial edge months ([`decouper`]).
-//! - `classements_annee` / `classements_mois`: records and accompaniments
-//!   per (commune or lieu, département, year or month), for the top 50: a
-//!   period reads its whole years, then its whole months, and the records
-//!   of the days left.
+//! - `classements_annee`: records and accompaniments per (commune or lieu,
+//!   département, year), with one column per month (migration 0015), for
+//!   the top 50: a period reads one row per key and year (the year's total
+//!   or the sum of its whole months), and the records of the days left.
 //! - `mediateurs_actifs`: per (year, département, mediator), the days of the
 //!   year with a live record as a bitmap (bit `d % 63` of column `j{d / 63}`
 //!   for day-of-year `d`, 0-based; 63 bits so no sign issue), so distinct
@@ -30,8 +30,12 @@ pub(crate) const COLONNES_JOURS: usize = 6;
 
 /// The SQL that differs between the backends.
 pub(crate) trait Dialecte {
-    /// Statement making a read transaction one snapshot.
-    const LECTURE: Option<&'static str>;
+    /// Query exporting the read transaction's snapshot for other
+    /// connections (`None`: one connection reads everything).
+    const EXPORT_INSTANTANE: Option<&'static str>;
+    /// Statements opening a read transaction: one snapshot, and enough
+    /// memory for the top-50 hash tables of a national period.
+    const LECTURE: &'static [&'static str];
     /// `YYYY-MM` of a date column.
     fn mois(colonne: &str) -> String;
     /// Year of a date column, as an integer.
@@ -60,7 +64,8 @@ pub(crate) struct SqlSqlite;
 pub(crate) struct SqlPostgres;
 
 impl Dialecte for SqlSqlite {
-    const LECTURE: Option<&'static str> = None;
+    const LECTURE: &'static [&'static str] = &[];
+    const EXPORT_INSTANTANE: Option<&'static str> = None;
     const VERROUS: bool = false;
     const APRES_RECONSTRUCTION: Option<&'static str> = None;
     const COLLATION_C: &'static str = "";
@@ -85,13 +90,16 @@ impl Dialecte for SqlSqlite {
 }
 
 impl Dialecte for SqlPostgres {
-    const LECTURE: Option<&'static str> =
-        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const EXPORT_INSTANTANE: Option<&'static str> = Some("SELECT pg_export_snapshot()");
+    // jit off: compiling the plan costs more than these short queries.
+    const LECTURE: &'static [&'static str] = &[
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        "SET LOCAL work_mem = '32MB'",
+        "SET LOCAL jit = off",
+    ];
     const VERROUS: bool = true;
-    const APRES_RECONSTRUCTION: Option<&'static str> = Some(
-        "VACUUM ANALYZE activites_jour, activites_mois, classements_mois, \
-         classements_annee, mediateurs_actifs",
-    );
+    const APRES_RECONSTRUCTION: Option<&'static str> =
+        Some("VACUUM ANALYZE activites_jour, activites_mois, classements_annee, mediateurs_actifs");
     const COLLATION_C: &'static str = " COLLATE \"C\"";
     fn mois(colonne: &str) -> String {
         format!("to_char(CAST({colonne} AS TIMESTAMP), 'YYYY-MM')")
@@ -183,6 +191,48 @@ pub(crate) struct Decoupage {
     pub(crate) entiers: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
     /// Inclusive day ranges outside the whole units.
     pub(crate) jours: Vec<(NaiveDate, NaiveDate)>,
+}
+
+/// The monthly columns of `classements_annee` (`a1`..`a12` then
+/// `p1`..`p12`) and, for a record, the values to add to them: `activite`
+/// and `accompagnements` in the column of the month of `mois_date` (an
+/// SQL `YYYY-MM` expression), 0 elsewhere.
+pub(crate) fn colonnes_mois_classement(
+    mois_date: &str,
+    activite: &str,
+    accompagnements: &str,
+) -> (Vec<String>, Vec<String>) {
+    let mut noms = Vec::with_capacity(24);
+    let mut valeurs = Vec::with_capacity(24);
+    for (prefixe, valeur) in [("a", activite), ("p", accompagnements)] {
+        for m in 1..=12 {
+            noms.push(format!("{prefixe}{m}"));
+            valeurs.push(format!(
+                "CASE WHEN substr({mois_date}, 6, 2) = '{m:02}' THEN {valeur} ELSE 0 END"
+            ));
+        }
+    }
+    (noms, valeurs)
+}
+
+/// The whole months from `premier`'s to `dernier`'s as (year, first
+/// month, last month) per year.
+pub(crate) fn mois_par_annee(premier: NaiveDate, dernier: NaiveDate) -> Vec<(i32, u32, u32)> {
+    (premier.year()..=dernier.year())
+        .map(|annee| {
+            let de = if annee == premier.year() {
+                premier.month()
+            } else {
+                1
+            };
+            let a = if annee == dernier.year() {
+                dernier.month()
+            } else {
+                12
+            };
+            (annee, de, a)
+        })
+        .collect()
 }
 
 pub(crate) fn debut_mois(d: NaiveDate) -> NaiveDate {
@@ -620,21 +670,29 @@ macro_rules! operations_agregats {
                         .map_err($crate::commun::erreur_db(operation))?;
                 }
                 let annee = <$d>::annee("date");
-                for (nature, colonne, table, cle, expression_cle) in [
-                    ("commune", "code_insee", "classements_mois", "mois", mois.as_str()),
-                    ("lieu", "lieu_id", "classements_mois", "mois", mois.as_str()),
-                    ("commune", "code_insee", "classements_annee", "annee", annee.as_str()),
-                    ("lieu", "lieu_id", "classements_annee", "annee", annee.as_str()),
-                ] {
+                let (noms_mois, valeurs_mois) = $crate::agregats::colonnes_mois_classement(
+                    &mois,
+                    "$2",
+                    "$2 * accompagnements",
+                );
+                let maj_mois: Vec<String> = noms_mois
+                    .iter()
+                    .map(|n| format!("{n} = classements_annee.{n} + excluded.{n}"))
+                    .collect();
+                for (nature, colonne) in [("commune", "code_insee"), ("lieu", "lieu_id")] {
                     let sql = format!(
-                        "INSERT INTO {table} (nature, departement, {cle}, cle, \
-                         activites, accompagnements) \
-                         SELECT '{nature}', COALESCE(departement, ''), {expression_cle}, \
-                         {colonne}, $2, $2 * accompagnements FROM activites \
+                        "INSERT INTO classements_annee (nature, departement, annee, cle, \
+                         activites, accompagnements, {}) \
+                         SELECT '{nature}', COALESCE(departement, ''), {annee}, \
+                         {colonne}, $2, $2 * accompagnements, {} FROM activites \
                          WHERE id = $1 AND supprime_le IS NULL AND {colonne} IS NOT NULL \
-                         ON CONFLICT (nature, departement, {cle}, cle) DO UPDATE SET \
-                         activites = {table}.activites + excluded.activites, \
-                         accompagnements = {table}.accompagnements + excluded.accompagnements"
+                         ON CONFLICT (nature, departement, annee, cle) DO UPDATE SET \
+                         activites = classements_annee.activites + excluded.activites, \
+                         accompagnements = classements_annee.accompagnements \
+                         + excluded.accompagnements, {}",
+                        noms_mois.join(", "),
+                        valeurs_mois.join(", "),
+                        maj_mois.join(", ")
                     );
                     sqlx::query(&sql)
                         .bind(id)
@@ -778,7 +836,6 @@ macro_rules! operations_agregats {
                 let mut requetes = vec![
                     "DELETE FROM activites_jour".to_string(),
                     "DELETE FROM activites_mois".to_string(),
-                    "DELETE FROM classements_mois".to_string(),
                     "DELETE FROM classements_annee".to_string(),
                     "DELETE FROM mediateurs_actifs".to_string(),
                     format!(
@@ -796,25 +853,29 @@ macro_rules! operations_agregats {
                         sommes_jours.join(", ")
                     ),
                 ];
+                let annee_date = <$d>::annee("date");
+                let (noms_mois, sommes_mois) = $crate::agregats::colonnes_mois_classement(
+                    &mois_date,
+                    "1",
+                    "accompagnements",
+                );
+                let sommes_mois: Vec<String> = sommes_mois
+                    .iter()
+                    .map(|e| $crate::statistiques::somme(e))
+                    .collect();
                 for (nature, colonne) in [("commune", "code_insee"), ("lieu", "lieu_id")] {
                     requetes.push(format!(
-                        "INSERT INTO classements_mois (nature, departement, mois, cle, \
-                         activites, accompagnements) \
-                         SELECT '{nature}', COALESCE(departement, ''), {mois_date}, {colonne}, \
-                         COUNT(*), {} FROM activites \
+                        "INSERT INTO classements_annee (nature, departement, annee, cle, \
+                         activites, accompagnements, {}) \
+                         SELECT '{nature}', COALESCE(departement, ''), {annee_date}, {colonne}, \
+                         COUNT(*), {}, {} FROM activites \
                          WHERE supprime_le IS NULL AND {colonne} IS NOT NULL \
-                         GROUP BY COALESCE(departement, ''), {mois_date}, {colonne}",
-                        $crate::statistiques::somme("accompagnements")
+                         GROUP BY COALESCE(departement, ''), {annee_date}, {colonne}",
+                        noms_mois.join(", "),
+                        $crate::statistiques::somme("accompagnements"),
+                        sommes_mois.join(", ")
                     ));
                 }
-                let annee_mois = "CAST(substr(mois, 1, 4) AS INTEGER)";
-                requetes.push(format!(
-                    "INSERT INTO classements_annee (nature, departement, annee, cle, activites, \
-                     accompagnements) SELECT nature, departement, {annee_mois}, cle, {}, {} \
-                     FROM classements_mois GROUP BY nature, departement, {annee_mois}, cle",
-                    $crate::statistiques::somme("activites"),
-                    $crate::statistiques::somme("accompagnements"),
-                ));
                 requetes.push(Self::sql_mediateurs_actifs(""));
                 requetes.push("UPDATE agregats_etat SET a_reconstruire = 0".to_string());
                 let mut tx = self.pool.begin().await.map_err(&erreur)?;
@@ -952,8 +1013,8 @@ macro_rules! operations_agregats {
                     $crate::agregats::debut_annee,
                     $crate::agregats::fin_annee,
                 );
-                // The days outside whole years: their whole months, then
-                // the days left.
+                // The days outside whole years: their whole months (a few
+                // monthly columns of the year's row), then the days left.
                 let mut mois = Vec::new();
                 let mut jours = Vec::new();
                 for (du, au) in &annees.jours {
@@ -963,15 +1024,8 @@ macro_rules! operations_agregats {
                         $crate::agregats::debut_mois,
                         $crate::agregats::fin_mois,
                     );
-                    if let Some(bornes) = dec.entiers {
-                        mois.push(format!(
-                            "({})",
-                            $crate::agregats::condition_entiers(
-                                "mois",
-                                bornes,
-                                $crate::agregats::litteral_mois,
-                            )
-                        ));
+                    if let Some((Some(premier), Some(dernier))) = dec.entiers {
+                        mois.extend($crate::agregats::mois_par_annee(premier, dernier));
                     }
                     jours.extend(dec.jours);
                 }
@@ -993,11 +1047,15 @@ macro_rules! operations_agregats {
                     }
                 }
                 Self::et_departements(&mut qb, departements);
-                if !mois.is_empty() {
+                for (annee, de, a) in mois {
+                    let colonnes = |x: &str| {
+                        (de..=a).map(|m| format!("{x}{m}")).collect::<Vec<_>>().join(" + ")
+                    };
                     qb.push(format!(
-                        " UNION ALL SELECT cle, activites, accompagnements FROM classements_mois \
-                         WHERE nature = '{nature}' AND ({})",
-                        mois.join(" OR ")
+                        " UNION ALL SELECT cle, {}, {} FROM classements_annee \
+                         WHERE nature = '{nature}' AND annee = {annee}",
+                        colonnes("a"),
+                        colonnes("p"),
                     ));
                     Self::et_departements(&mut qb, departements);
                 }
@@ -1039,9 +1097,21 @@ macro_rules! operations_agregats {
                 const OP: &str = "le calcul des statistiques";
                 let erreur = $crate::commun::erreur_db(OP);
                 let mut tx = self.pool.begin().await.map_err(&erreur)?;
-                if let Some(sql) = <$d>::LECTURE {
+                for sql in <$d>::LECTURE {
                     sqlx::query(sql).execute(&mut *tx).await.map_err(&erreur)?;
                 }
+                // PostgreSQL: the two top 50s, the costliest part of a
+                // national period, run beside the rest on two more
+                // connections that read this transaction's snapshot.
+                let instantane = match <$d>::EXPORT_INSTANTANE {
+                    Some(sql) => {
+                        let row = sqlx::query(sql).fetch_one(&mut *tx).await.map_err(&erreur)?;
+                        let id: String = $crate::commun::valeur(&row, 0, "instantané")?;
+                        Some(id)
+                    }
+                    None => None,
+                };
+                let principal = async {
                 let colonnes = $crate::agregats::colonnes_agregees();
                 let noms: Vec<&str> = colonnes.iter().map(|(n, _)| n.as_str()).collect();
                 let sommes: Vec<String> =
@@ -1087,12 +1157,67 @@ macro_rules! operations_agregats {
                 totaux.insert(rang.min(totaux.len()), i64::try_from(mediateurs).unwrap_or(i64::MAX));
                 let mut s = $crate::statistiques::lire_synthese(&totaux)?;
                 s.par_mois = par_mois;
-                s.par_commune =
-                    Self::classement_agrege(&mut *tx, "commune", "code_insee", f).await?;
-                s.par_lieu = Self::classement_agrege(&mut *tx, "lieu", "lieu_id", f).await?;
+                Ok::<_, $crate::StoreError>(s)
+                };
+                let s = match &instantane {
+                    Some(id) => {
+                        let (mut s, communes, lieux) = tokio::try_join!(
+                            principal,
+                            self.classement_instantane(id, "commune", "code_insee", f),
+                            self.classement_instantane(id, "lieu", "lieu_id", f),
+                        )?;
+                        s.par_commune = communes;
+                        s.par_lieu = lieux;
+                        s
+                    }
+                    None => {
+                        let mut s = principal.await?;
+                        s.par_commune =
+                            Self::classement_agrege(&mut *tx, "commune", "code_insee", f).await?;
+                        s.par_lieu = Self::classement_agrege(&mut *tx, "lieu", "lieu_id", f).await?;
+                        s
+                    }
+                };
                 tx.commit().await.map_err(&erreur)?;
                 Ok(s)
             }
+
+            /// [`Self::classement_agrege`] in a transaction of its own that
+            /// reads the exported snapshot `instantane` (PostgreSQL).
+            async fn classement_instantane(
+                &self,
+                instantane: &str,
+                nature: &str,
+                colonne: &str,
+                f: &$crate::FiltreStatistiques,
+            ) -> Result<Vec<(String, $crate::Compte)>, $crate::StoreError> {
+                use $crate::agregats::Dialecte;
+                let erreur = $crate::commun::erreur_db("le calcul des statistiques");
+                // The id comes from the server; checked all the same, as it
+                // is spelled into the statement (SET takes no parameter).
+                if instantane.is_empty()
+                    || !instantane.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+                {
+                    return Err($crate::StoreError::Invalid {
+                        operation: "le calcul des statistiques",
+                        detail: format!("instantané inattendu : {instantane}"),
+                    });
+                }
+                let mut tx = self.pool.begin().await.map_err(&erreur)?;
+                for (i, sql) in <$d>::LECTURE.iter().enumerate() {
+                    sqlx::query(sql).execute(&mut *tx).await.map_err(&erreur)?;
+                    if i == 0 {
+                        sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{instantane}'"))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(&erreur)?;
+                    }
+                }
+                let classement = Self::classement_agrege(&mut *tx, nature, colonne, f).await?;
+                tx.commit().await.map_err(&erreur)?;
+                Ok(classement)
+            }
+
 
             /// [`crate::Store::pilotage`] from the roll-ups (see
             /// [`crate::agregats::pilotage_agregeable`]).
@@ -1104,7 +1229,7 @@ macro_rules! operations_agregats {
                 const OP: &str = "le calcul du tableau de pilotage";
                 let erreur = $crate::commun::erreur_db(OP);
                 let mut tx = self.pool.begin().await.map_err(&erreur)?;
-                if let Some(sql) = <$d>::LECTURE {
+                for sql in <$d>::LECTURE {
                     sqlx::query(sql).execute(&mut *tx).await.map_err(&erreur)?;
                 }
                 let departements = f.departements.as_deref();
@@ -1237,6 +1362,38 @@ mod tests {
             .filter(|l| l.contains("BIGINT NOT NULL DEFAULT 0"))
             .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
             .collect()
+    }
+
+    #[test]
+    fn mois_entiers_repartis_par_annee() {
+        assert_eq!(
+            mois_par_annee(d(2021, 12, 1), d(2021, 12, 31)),
+            vec![(2021, 12, 12)]
+        );
+        assert_eq!(
+            mois_par_annee(d(2025, 4, 1), d(2027, 1, 31)),
+            vec![(2025, 4, 12), (2026, 1, 12), (2027, 1, 1)]
+        );
+    }
+
+    #[test]
+    fn colonnes_mensuelles_de_la_migration_0015() {
+        let sql = include_str!("../migrations/sqlite/0015_classements_par_mois.sql");
+        let (noms, valeurs) = colonnes_mois_classement("m", "1", "x");
+        assert_eq!(noms.len(), 24);
+        for n in &noms {
+            assert!(sql.contains(&format!("ADD COLUMN {n} BIGINT")), "{n}");
+        }
+        assert_eq!(noms[2], "a3");
+        assert_eq!(
+            valeurs[2],
+            "CASE WHEN substr(m, 6, 2) = '03' THEN 1 ELSE 0 END"
+        );
+        assert_eq!(noms[12], "p1");
+        assert_eq!(
+            valeurs[12],
+            "CASE WHEN substr(m, 6, 2) = '01' THEN x ELSE 0 END"
+        );
     }
 
     #[test]

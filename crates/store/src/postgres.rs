@@ -40,7 +40,7 @@ impl PgStore {
             options.get_port()
         );
         let pool = PgPoolOptions::new()
-            .max_connections(5)
+            .max_connections(10)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Connect {
