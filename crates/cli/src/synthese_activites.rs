@@ -70,19 +70,24 @@ impl Population {
         );
         let total: u64 = departements.iter().map(|d| d.1).sum();
         let mut liste = Vec::with_capacity(mediateurs);
+        let mut d = &departements[0];
         for i in 0..mediateurs {
-            let mut tirage = rng.u64(0..total);
-            let d = departements
-                .iter()
-                .find(|d| {
-                    if tirage < d.1 {
-                        true
-                    } else {
-                        tirage -= d.1;
-                        false
-                    }
-                })
-                .unwrap_or(&departements[0]);
+            // One département per structure: its mediators share its
+            // places of activity.
+            if i % 8 == 0 {
+                let mut tirage = rng.u64(0..total);
+                d = departements
+                    .iter()
+                    .find(|d| {
+                        if tirage < d.1 {
+                            true
+                        } else {
+                            tirage -= d.1;
+                            false
+                        }
+                    })
+                    .unwrap_or(&departements[0]);
+            }
             let communes: Vec<String> = (0..rng.usize(3..12))
                 .map(|_| d.2[rng.usize(..d.2.len())].clone())
                 .collect();
@@ -304,6 +309,26 @@ mod tests {
         // Mostly individual, some workshops.
         let collectifs = types[&TypeActivite::Collectif];
         assert!((400..=800).contains(&collectifs), "{collectifs}");
+    }
+
+    #[test]
+    fn les_mediateurs_d_une_structure_partagent_departement_et_lieux() {
+        let fin = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        let p = Population::new(referentiel(), 2_000, 5, fin, 11).expect("population");
+        let mut par_structure: std::collections::HashMap<&str, Vec<&MediateurSynthetique>> =
+            std::collections::HashMap::new();
+        for m in &p.mediateurs {
+            par_structure.entry(m.structure.as_str()).or_default().push(m);
+        }
+        assert_eq!(par_structure.len(), 250);
+        let mut lieux = std::collections::HashSet::new();
+        for membres in par_structure.values() {
+            assert!(membres.iter().all(|m| m.departement == membres[0].departement));
+            lieux.extend(membres.iter().flat_map(|m| m.lieux.iter()));
+        }
+        // Up to four places per structure, shared by its mediators.
+        assert!(lieux.len() <= 4 * 250, "{}", lieux.len());
+        assert!(lieux.len() >= 2 * 250, "{}", lieux.len());
     }
 
     #[test]
