@@ -39,6 +39,8 @@ impl PgStore {
             options.get_host(),
             options.get_port()
         );
+        // A national statistics view reads on three connections at once
+        // (its two top 50s beside the rest, see `agregats`).
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .connect_with(options)
