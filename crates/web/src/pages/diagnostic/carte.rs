@@ -51,41 +51,41 @@ impl Indicateur {
     }
 }
 
-/// The class (0 best … 4 worst) of a unit and the labels of the classes.
-pub fn classes(echelon: EchelonCarte, indicateur: Indicateur, rayon_km: f64) -> [String; 5] {
-    let r = crate::pages::diagnostic::decimal(rayon_km, 0);
+/// The labels of the classes, best access first (legend and table).
+pub fn classes(echelon: EchelonCarte, indicateur: Indicateur) -> [&'static str; 5] {
     match (echelon, indicateur) {
         (EchelonCarte::Commune, Indicateur::Distance) => [
-            "5 km ou moins".into(),
-            "de 5 à 10 km".into(),
-            "de 10 à 20 km".into(),
-            "plus de 20 km".into(),
-            "aucun lieu".into(),
+            "5 km ou moins",
+            "de 5 à 10 km",
+            "de 10 à 20 km",
+            "plus de 20 km",
+            "aucun lieu",
         ],
         (EchelonCarte::Departement, Indicateur::Distance) => [
-            format!("moins de 5 % à plus de {r} km"),
-            "de 5 à 10 %".into(),
-            "de 10 à 25 %".into(),
-            "de 25 à 50 %".into(),
-            "50 % ou plus".into(),
+            "moins de 5 %",
+            "de 5 à 10 %",
+            "de 10 à 25 %",
+            "de 25 à 50 %",
+            "50 % ou plus",
         ],
         (EchelonCarte::Commune, Indicateur::Densite) => [
-            "10 lieux ou plus pour 10 000 hab.".into(),
-            "de 5 à 10".into(),
-            "de 2 à 5".into(),
-            "moins de 2".into(),
-            "aucun lieu dans la commune".into(),
+            "10 ou plus",
+            "de 5 à 10",
+            "de 2 à 5",
+            "moins de 2",
+            "aucun dans la commune",
         ],
         (EchelonCarte::Departement, Indicateur::Densite) => [
-            "8 lieux ou plus pour 10 000 hab.".into(),
-            "de 4 à 8".into(),
-            "de 2 à 4".into(),
-            "de 1 à 2".into(),
-            "moins de 1".into(),
+            "8 ou plus",
+            "de 4 à 8",
+            "de 2 à 4",
+            "de 1 à 2",
+            "moins de 1",
         ],
     }
 }
 
+/// The class of a unit: 0 best … 4 worst, an index of [`classes`].
 pub fn classe(u: &UniteCarte, echelon: EchelonCarte, indicateur: Indicateur) -> usize {
     let seuils = |x: f64, s: [f64; 4]| s.iter().take_while(|&&t| x >= t).count();
     match (echelon, indicateur) {
@@ -204,7 +204,8 @@ impl Projection {
     }
 }
 
-/// SVG path of rings, dropping points less than half a pixel apart.
+/// SVG path of rings, dropping points less than a pixel apart (the France
+/// map stays around 150 KB before compression).
 fn chemin(p: &Projection, anneaux: &[Vec<[f64; 2]>]) -> String {
     let mut d = String::new();
     for anneau in anneaux {
@@ -212,7 +213,7 @@ fn chemin(p: &Projection, anneaux: &[Vec<[f64; 2]>]) -> String {
         for &c in anneau {
             let (x, y) = p.point(c);
             if let Some((a, b)) = dernier {
-                if (x - a).abs() < 0.5 && (y - b).abs() < 0.5 {
+                if (x - a).abs() < 1.0 && (y - b).abs() < 1.0 {
                     continue;
                 }
             }
@@ -238,11 +239,10 @@ pub fn svg(
     description: &str,
     carte: &Carte,
     indicateur: Indicateur,
-    rayon_km: f64,
     departements: &[&str],
 ) -> String {
     let contours = contours();
-    let libelles = classes(carte.echelon, indicateur, rayon_km);
+    let libelles = classes(carte.echelon, indicateur);
     let dessinees: Vec<&UniteCarte> = match carte.echelon {
         EchelonCarte::Departement => {
             let tous_outre_mer = carte.unites.iter().all(|u| outre_mer(&u.code));
@@ -391,7 +391,7 @@ mod tests {
                 unite("971", None, 0, 0.0, 1.0),
             ],
         };
-        let s = svg("c", "Titre <x>", "Desc", &carte, Indicateur::Distance, 10.0, &[]);
+        let s = svg("c", "Titre <x>", "Desc", &carte, Indicateur::Distance, &[]);
         assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
         assert!(s.contains("role=\"img\"") && s.contains("Titre &lt;x&gt;"));
         // Two metropolitan départements drawn, the overseas one left to the table.
@@ -406,7 +406,7 @@ mod tests {
             echelon: EchelonCarte::Commune,
             unites: vec![unite("16015", Some(3.0), 1, 2.0, 0.0)],
         };
-        let s = svg("c", "t", "d", &carte, Indicateur::Distance, 10.0, &["16"]);
+        let s = svg("c", "t", "d", &carte, Indicateur::Distance, &["16"]);
         assert_eq!(s.matches("<circle").count(), 1);
         assert_eq!(s.matches("<path").count(), 1);
         assert!(!s.contains("NaN"));

@@ -413,7 +413,7 @@ fn construire(
     };
 
     let echelon = d.carte.echelon;
-    let libelles = carte::classes(echelon, indicateur, d.rayon_km);
+    let libelles = carte::classes(echelon, indicateur);
     let (carte_unite, carte_mesure) = match (echelon, indicateur) {
         (EchelonCarte::Commune, Indicateur::Distance) => {
             ("Commune", "Distance au lieu le plus proche".to_string())
@@ -459,7 +459,6 @@ fn construire(
         &description,
         &d.carte,
         indicateur,
-        d.rayon_km,
         &refs,
     );
     let mut unites: Vec<_> = d.carte.unites.iter().collect();
@@ -484,7 +483,7 @@ fn construire(
                 EchelonCarte::Commune => km(u.distance_km),
                 EchelonCarte::Departement => pourcent(u.part_eloignee),
             },
-            classe: libelles[carte::classe(u, echelon, indicateur)].clone(),
+            classe: libelles[carte::classe(u, echelon, indicateur)].to_string(),
         })
         .collect();
 
