@@ -28,12 +28,12 @@ pub use fragilite::{
     agreger_scores, score_pondere, scores_fragilite, Indicateur, ScoreCommune, ScoreTerritoire,
     Sens,
 };
+pub use indicateurs::{
+    lire_indicateurs, lire_indicateurs_depuis, ErreurIndicateurs, TableIndicateurs,
+};
 pub use rapport::{
     AccesService, Carte, Diagnostic, Donnees, EchelonCarte, LieuCompte, Offre, Perimetre,
     UniteCarte, ZoneBlanche, RAYONS_KM, RAYON_DEFAUT_KM,
-};
-pub use indicateurs::{
-    lire_indicateurs, lire_indicateurs_depuis, ErreurIndicateurs, TableIndicateurs,
 };
 
 use maillage_lieux::Texte;

@@ -297,7 +297,9 @@ fn acces_service(
     }
     AccesService {
         service: service.map(|s| s.valeur().to_string()),
-        libelle: service.map_or("Tous les lieux", |s| s.libelle()).to_string(),
+        libelle: service
+            .map_or("Tous les lieux", |s| s.libelle())
+            .to_string(),
         distance_moyenne_km: (poids > 0).then(|| somme / poids as f64),
         distance_max_km: if communes.is_empty() { None } else { max },
         population_plus_10_km: plus_10,
@@ -320,7 +322,11 @@ impl Diagnostic {
         let acces = &donnees.acces;
         // The evaluated communes of the territory (an arrondissement is in
         // `acces` only when its commune is not), and those left out.
-        let (communes, population_non_evaluee, communes_non_evaluees): (Vec<&AccesCommune>, u64, usize) = match perimetre {
+        let (communes, population_non_evaluee, communes_non_evaluees): (
+            Vec<&AccesCommune>,
+            u64,
+            usize,
+        ) = match perimetre {
             Perimetre::France => (
                 acces.communes.iter().collect(),
                 acces.non_evaluees.iter().map(|c| c.population).sum(),

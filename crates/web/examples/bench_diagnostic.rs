@@ -69,7 +69,10 @@ async fn main() -> anyhow::Result<()> {
         "/api/v1/territoires/france/diagnostic".to_string(),
         "/api/v1/territoires/dep:62/diagnostic".to_string(),
     ];
-    println!("{:<62} {:>9} {:>9} {:>10}", "requête", "médiane", "max", "octets");
+    println!(
+        "{:<62} {:>9} {:>9} {:>10}",
+        "requête", "médiane", "max", "octets"
+    );
     for url in &urls {
         let mut mesures: Vec<Duration> = Vec::with_capacity(TOURS);
         let mut taille = 0;

@@ -20,7 +20,17 @@ use std::io::Read;
 sur_les_deux_bases!(diagnostic);
 
 /// (id, commune, postcode, INSEE, latitude, longitude, services)
-fn lieux() -> Vec<(&'static str, &'static str, &'static str, &'static str, f64, f64, Ensemble<Service>)> {
+type Fixture = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    f64,
+    Ensemble<Service>,
+);
+
+fn lieux() -> Vec<Fixture> {
     vec![
         (
             "angouleme",
@@ -66,7 +76,14 @@ async fn publier(etat: &Etat) {
     let publies: Vec<PublishedLieu> = lieux()
         .into_iter()
         .map(|(id, commune, cp, insee, la, lo, services)| {
-            let mut l = Lieu::minimal(id, &format!("Lieu de {commune}"), commune, cp, "1 rue", date);
+            let mut l = Lieu::minimal(
+                id,
+                &format!("Lieu de {commune}"),
+                commune,
+                cp,
+                "1 rue",
+                date,
+            );
             l.code_insee = Some(insee.into());
             l.latitude = Some(la);
             l.longitude = Some(lo);
@@ -207,7 +224,10 @@ async fn diagnostic(store: Store) {
         a.plus_10 as f64 / a.population as f64
     ));
     let acces_demarches = service(&j, "acces", "Aide aux démarches administratives");
-    assert_eq!(acces_demarches["population_plus_10_km"], a.plus_10_demarches);
+    assert_eq!(
+        acces_demarches["population_plus_10_km"],
+        a.plus_10_demarches
+    );
     // No place offers "Loisirs": everyone is beyond any distance.
     let loisirs = service(&j, "acces", "Loisirs et créations numériques");
     assert_eq!(loisirs["population_plus_20_km"], a.population);
@@ -233,16 +253,26 @@ async fn diagnostic(store: Store) {
         .json();
     assert!(j30["zones_blanches"].as_array().expect("zones").len() < a.zones_10);
     // France: every place; a région: its départements on the map.
-    let fr = get(&app, "/api/v1/territoires/france/diagnostic").await.json();
+    let fr = get(&app, "/api/v1/territoires/france/diagnostic")
+        .await
+        .json();
     assert_eq!(fr["lieux"], 4);
     assert_eq!(fr["carte"]["echelon"], "departement");
-    let na = get(&app, "/api/v1/territoires/reg:75/diagnostic").await.json();
+    let na = get(&app, "/api/v1/territoires/reg:75/diagnostic")
+        .await
+        .json();
     assert_eq!(na["lieux"], 4);
     assert_eq!(na["carte"]["unites"].as_array().expect("deps").len(), 12);
     // Errors.
     for (uri, statut) in [
-        ("/api/v1/territoires/dep:00/diagnostic", StatusCode::NOT_FOUND),
-        ("/api/v1/territoires/nimporte/diagnostic", StatusCode::BAD_REQUEST),
+        (
+            "/api/v1/territoires/dep:00/diagnostic",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/territoires/nimporte/diagnostic",
+            StatusCode::BAD_REQUEST,
+        ),
         (
             "/api/v1/territoires/dep:16/diagnostic?distance=7",
             StatusCode::BAD_REQUEST,
@@ -271,10 +301,15 @@ async fn diagnostic(store: Store) {
     assert!(html.contains("role=\"img\""));
     assert!(html.contains("<circle"));
     assert!(html.contains("<select id=\"distance\" name=\"distance\">"));
-    assert!(html.contains("href=\"/territoires/dep/16/diagnostic.csv?distance=10&#38;indicateur=distance\""));
-    let html20 = get(&app, "/territoires/dep/16/diagnostic?distance=20&indicateur=densite")
-        .await
-        .texte();
+    assert!(html.contains(
+        "href=\"/territoires/dep/16/diagnostic.csv?distance=10&#38;indicateur=distance\""
+    ));
+    let html20 = get(
+        &app,
+        "/territoires/dep/16/diagnostic?distance=20&indicateur=densite",
+    )
+    .await
+    .texte();
     assert!(html20.contains("Zones blanches à plus de 20 km"));
     assert!(html20.contains("<option value=\"20\" selected>"));
     assert!(html20.contains("Lieux pour 10 000 habitants, par commune"));
@@ -326,8 +361,13 @@ async fn diagnostic(store: Store) {
     assert!(csv.starts_with('\u{feff}'));
     assert!(csv.contains(&format!("Population;{}\r\n", a.population)));
     assert!(csv.contains("Lieux;3\r\n"));
-    assert!(csv.contains(&format!("Population à plus de 10 km de tout lieu;{}", a.plus_10)));
-    assert!(csv.contains("Aide aux démarches administratives;Aide aux démarches administratives;2;"));
+    assert!(csv.contains(&format!(
+        "Population à plus de 10 km de tout lieu;{}",
+        a.plus_10
+    )));
+    assert!(
+        csv.contains("Aide aux démarches administratives;Aide aux démarches administratives;2;")
+    );
     assert!(csv.contains(&format!(";{};", a.premiere_zone)));
 
     // XLSX: one sheet per table.
@@ -345,8 +385,17 @@ async fn diagnostic(store: Store) {
         .expect("workbook")
         .read_to_string(&mut classeur)
         .expect("read");
-    for feuille in ["Chiffres clés", "Services", "Accès", "Zones blanches", "Communes"] {
-        assert!(classeur.contains(&format!("name=\"{feuille}\"")), "{feuille}");
+    for feuille in [
+        "Chiffres clés",
+        "Services",
+        "Accès",
+        "Zones blanches",
+        "Communes",
+    ] {
+        assert!(
+            classeur.contains(&format!("name=\"{feuille}\"")),
+            "{feuille}"
+        );
     }
     let mut feuille = String::new();
     archive

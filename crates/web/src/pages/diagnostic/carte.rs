@@ -370,7 +370,10 @@ mod tests {
         use Indicateur::*;
         assert_eq!(c(&unite("a", Some(5.0), 0, 0.0, 0.0), Commune, Distance), 0);
         assert_eq!(c(&unite("a", Some(5.1), 0, 0.0, 0.0), Commune, Distance), 1);
-        assert_eq!(c(&unite("a", Some(20.5), 0, 0.0, 0.0), Commune, Distance), 3);
+        assert_eq!(
+            c(&unite("a", Some(20.5), 0, 0.0, 0.0), Commune, Distance),
+            3
+        );
         assert_eq!(c(&unite("a", None, 0, 0.0, 0.0), Commune, Distance), 4);
         assert_eq!(c(&unite("a", None, 0, 0.0, 0.0), Commune, Densite), 4);
         assert_eq!(c(&unite("a", None, 1, 1.0, 0.0), Commune, Densite), 3);

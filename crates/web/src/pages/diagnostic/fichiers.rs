@@ -81,7 +81,10 @@ fn tableaux(d: &Diagnostic) -> Vec<Tableau> {
         vec![t("Niveau"), t(d.niveau)],
         vec![t("Population"), n(d.population as f64)],
         vec![t("Communes évaluées"), n(d.communes as f64)],
-        vec![t("Communes sans centre connu"), n(d.communes_non_evaluees as f64)],
+        vec![
+            t("Communes sans centre connu"),
+            n(d.communes_non_evaluees as f64),
+        ],
         vec![t("Lieux"), n(d.lieux as f64)],
         vec![t("Lieux pour 10 000 habitants"), n(d.lieux_pour_10000)],
         vec![t("Rayon des zones blanches (km)"), n(d.rayon_km)],
@@ -89,7 +92,10 @@ fn tableaux(d: &Diagnostic) -> Vec<Tableau> {
             t(format!("Population à plus de {rayon} km de tout lieu")),
             n(d.population_hors_rayon as f64),
         ],
-        vec![t("Zones blanches (communes)"), n(d.zones_blanches.len() as f64)],
+        vec![
+            t("Zones blanches (communes)"),
+            n(d.zones_blanches.len() as f64),
+        ],
     ];
     if let Some(g) = g {
         chiffres.push(vec![
@@ -105,7 +111,11 @@ fn tableaux(d: &Diagnostic) -> Vec<Tableau> {
         },
         offre("Services", "Service", &d.services),
         offre("Typologies", "Type de structure", &d.typologies),
-        offre("Dispositifs", "Dispositif ou programme national", &d.dispositifs),
+        offre(
+            "Dispositifs",
+            "Dispositif ou programme national",
+            &d.dispositifs,
+        ),
         Tableau {
             titre: "Accès",
             entetes: [
@@ -159,7 +169,11 @@ fn tableaux(d: &Diagnostic) -> Vec<Tableau> {
     ];
     let communes = d.carte.echelon == EchelonCarte::Commune;
     v.push(Tableau {
-        titre: if communes { "Communes" } else { "Départements" },
+        titre: if communes {
+            "Communes"
+        } else {
+            "Départements"
+        },
         entetes: vec![
             "Code".into(),
             "Nom".into(),
@@ -225,7 +239,10 @@ fn echec(format: &str, e: impl std::fmt::Display) -> Response {
 
 fn ecrire_csv(d: &Diagnostic) -> Result<Vec<u8>, csv::Error> {
     let mut f = FichierCsv::nouveau();
-    f.section([vec![format!("Diagnostic territorial — {} — Maillage", d.nom)]])?;
+    f.section([vec![format!(
+        "Diagnostic territorial — {} — Maillage",
+        d.nom
+    )]])?;
     for tab in tableaux(d) {
         f.section(
             [vec![tab.titre.to_string()], tab.entetes]

@@ -16,9 +16,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use maillage_diagnostic::{
-    Diagnostic, EchelonCarte, Perimetre, RAYONS_KM, RAYON_DEFAUT_KM,
-};
+use maillage_diagnostic::{Diagnostic, EchelonCarte, Perimetre, RAYONS_KM, RAYON_DEFAUT_KM};
 use maillage_territoires::{Referentiel, Territoire};
 
 /// Zones blanches listed on the page (the files have them all).
@@ -64,7 +62,10 @@ pub fn pourcent(part: f64) -> String {
 }
 
 pub fn km(d: Option<f64>) -> String {
-    d.map_or_else(|| "aucun lieu".to_string(), |d| format!("{}\u{a0}km", decimal(d, 1)))
+    d.map_or_else(
+        || "aucun lieu".to_string(),
+        |d| format!("{}\u{a0}km", decimal(d, 1)),
+    )
 }
 
 /// The territory and the format asked by the path
@@ -354,7 +355,10 @@ fn construire(
                     });
                 }
             }
-            if let Some(epci) = commune.and_then(|c| c.epci.as_deref()).and_then(|e| r.epci(e)) {
+            if let Some(epci) = commune
+                .and_then(|c| c.epci.as_deref())
+                .and_then(|e| r.epci(e))
+            {
                 ariane.push(Lien {
                     libelle: epci.nom.to_string(),
                     url: lien_diagnostic(&Territoire::Epci(epci.code.clone())),
