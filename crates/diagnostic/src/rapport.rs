@@ -533,7 +533,10 @@ fn carte_departements(
         .into_iter()
         .map(|d| {
             let e = eloignes.get(&d.code);
-            let population = e.map_or(0, |e| e.population);
+            // The referential's figure: the evaluated communes miss the COM.
+            let population = d
+                .population
+                .unwrap_or_else(|| e.map_or(0, |e| e.population));
             let n = lieux.get(d.code.as_str()).copied().unwrap_or(0);
             UniteCarte {
                 code: d.code.to_string(),
