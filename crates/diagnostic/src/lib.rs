@@ -11,10 +11,14 @@
 //!   2021–2022) per commune from an indicator table, aggregated to EPCI,
 //!   département and région weighted by population; [`indicateurs`] reads
 //!   that table from a CSV file.
+//! * [`rapport`]: the whole diagnostic of one territory (key figures,
+//!   places per 10,000 inhabitants, access per service, zones blanches,
+//!   choropleth data), shared by the page, its files and the API.
 
 pub mod acces;
 pub mod fragilite;
 pub mod indicateurs;
+pub mod rapport;
 
 pub use acces::{
     calculer_acces, calculer_acces_lieux, population_eloignee, Acces, AccesCommune,
@@ -26,6 +30,10 @@ pub use fragilite::{
 };
 pub use indicateurs::{
     lire_indicateurs, lire_indicateurs_depuis, ErreurIndicateurs, TableIndicateurs,
+};
+pub use rapport::{
+    AccesService, Carte, Diagnostic, Donnees, EchelonCarte, LieuCompte, Offre, Perimetre,
+    UniteCarte, ZoneBlanche, RAYONS_KM, RAYON_DEFAUT_KM,
 };
 
 use maillage_lieux::Texte;

@@ -6,6 +6,7 @@ use crate::courriel::{ConfigSmtp, Courrier, Message};
 use crate::securite::Limiteur;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
+use maillage_diagnostic::Donnees;
 use maillage_orientation::Catalogue;
 use maillage_store::{FiltreRegistre, Store};
 use maillage_territoires::Referentiel;
@@ -87,6 +88,9 @@ pub(crate) struct Interne {
     pub store: Store,
     pub referentiel: &'static Referentiel,
     pub catalogue: ArcSwap<Catalogue>,
+    /// Access from every commune to the places of `catalogue`, computed with
+    /// it so the diagnostic pages only filter and sum.
+    pub diagnostic: ArcSwap<Donnees>,
     pub version: AtomicI64,
     pub config: Config,
     pub limite_api: Limiteur,
@@ -104,8 +108,15 @@ impl Etat {
         let referentiel = Referentiel::embarque()
             .map_err(|e| anyhow::anyhow!("référentiel territorial : {e}"))?;
         let version = store.registry_version().await?;
-        let catalogue = charger(&store, referentiel).await?;
-        Etat::construire(store, referentiel, Arc::new(catalogue), version, config)
+        let (catalogue, diagnostic) = charger(&store, referentiel).await?;
+        Etat::construire(
+            store,
+            referentiel,
+            Arc::new(catalogue),
+            Arc::new(diagnostic),
+            version,
+            config,
+        )
     }
 
     /// A state over a catalogue already in memory (benchmarks, tests):
@@ -119,13 +130,15 @@ impl Etat {
     ) -> anyhow::Result<Etat> {
         let referentiel = Referentiel::embarque()
             .map_err(|e| anyhow::anyhow!("référentiel territorial : {e}"))?;
-        Etat::construire(store, referentiel, catalogue, 0, config)
+        let diagnostic = Arc::new(donnees_diagnostic(&catalogue, referentiel));
+        Etat::construire(store, referentiel, catalogue, diagnostic, 0, config)
     }
 
     fn construire(
         store: Store,
         referentiel: &'static Referentiel,
         catalogue: Arc<Catalogue>,
+        diagnostic: Arc<Donnees>,
         version: i64,
         config: Config,
     ) -> anyhow::Result<Etat> {
@@ -144,6 +157,7 @@ impl Etat {
                 store,
                 referentiel,
                 catalogue: ArcSwap::new(catalogue),
+                diagnostic: ArcSwap::new(diagnostic),
                 version: AtomicI64::new(version),
                 config,
             }),
@@ -181,6 +195,11 @@ impl Etat {
         self.interne.catalogue.load_full()
     }
 
+    /// The diagnostic data of the current catalogue (a snapshot).
+    pub fn donnees_diagnostic(&self) -> Arc<Donnees> {
+        self.interne.diagnostic.load_full()
+    }
+
     pub fn maintenant(&self) -> DateTime<Utc> {
         self.interne.config.horloge.unwrap_or_else(Utc::now)
     }
@@ -192,7 +211,11 @@ impl Etat {
         if v == self.interne.version.load(Ordering::Acquire) {
             return Ok(false);
         }
-        let catalogue = charger(&self.interne.store, self.interne.referentiel).await?;
+        let (catalogue, diagnostic) =
+            charger(&self.interne.store, self.interne.referentiel).await?;
+        // Diagnostic first: a page reading both between the two stores
+        // sees new distances with the old counts for a moment, never worse.
+        self.interne.diagnostic.store(Arc::new(diagnostic));
         self.interne.catalogue.store(Arc::new(catalogue));
         self.interne.version.store(v, Ordering::Release);
         tracing::info!(version = v, "catalogue rechargé");
@@ -274,9 +297,30 @@ impl Etat {
     }
 }
 
-async fn charger(store: &Store, referentiel: &'static Referentiel) -> anyhow::Result<Catalogue> {
+async fn charger(
+    store: &Store,
+    referentiel: &'static Referentiel,
+) -> anyhow::Result<(Catalogue, Donnees)> {
     let publies = store.registry(&FiltreRegistre::default()).await?;
     let lieux: Vec<_> = publies.into_iter().map(|p| p.lieu).collect();
-    let catalogue = tokio::task::spawn_blocking(move || Catalogue::new(lieux, referentiel)).await?;
-    Ok(catalogue)
+    let resultat = tokio::task::spawn_blocking(move || {
+        let catalogue = Catalogue::new(lieux, referentiel);
+        let diagnostic = donnees_diagnostic(&catalogue, referentiel);
+        (catalogue, diagnostic)
+    })
+    .await?;
+    Ok(resultat)
+}
+
+/// Access from every commune to the catalogue's places, each place in the
+/// commune the catalogue resolved for it (as the territory pages count).
+fn donnees_diagnostic(catalogue: &Catalogue, referentiel: &Referentiel) -> Donnees {
+    Donnees::new(
+        referentiel,
+        catalogue
+            .lieux()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l, catalogue.fiche(i).code_insee.as_deref())),
+    )
 }

@@ -63,6 +63,10 @@ pub fn routeur(etat: Etat) -> Router {
             "/api/v1/territoires/{territoire}",
             get(api::territoires::territoire),
         )
+        .route(
+            "/api/v1/territoires/{territoire}/diagnostic",
+            get(api::territoires::diagnostic),
+        )
         .route("/api/v1/exports/{fichier}", get(api::exports::export))
         .route("/api/openapi.json", get(api::openapi::document))
         .route_layer(middleware::from_fn_with_state(
@@ -139,7 +143,8 @@ pub fn routeur(etat: Etat) -> Router {
         .route("/espace", get(pages::comptes::espace))
         .route("/static/{*chemin}", get(statique::servir))
         .merge(espace::administration::routes())
-        .merge(crate::espace::structures::routes());
+        .merge(crate::espace::structures::routes())
+        .merge(pages::diagnostic::routes());
 
     Router::new()
         .merge(pages)

@@ -26,6 +26,7 @@ use utoipa::OpenApi;
         super::orientation::compte,
         super::territoires::territoires,
         super::territoires::territoire,
+        super::territoires::diagnostic,
         super::exports::export,
         super::activites::activites,
         super::statistiques::statistiques,

@@ -115,3 +115,52 @@ pub async fn territoire(State(etat): State<Etat>, Path(t): Path<String>) -> Resp
     }))
     .into_response()
 }
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/territoires/{territoire}/diagnostic",
+    tag = "territoires",
+    summary = "Diagnostic territorial",
+    description = "Les chiffres de la page `/territoires/…/diagnostic` : population, lieux (et pour 10 000 habitants) par service, type de structure et dispositif national ; accès aux lieux par service (distance moyenne par habitant, population à plus de 10 et 20 km) ; zones blanches (communes sans lieu à `distance` km ou moins, les plus peuplées d'abord) ; valeurs de la carte par commune ou par département. Distances à vol d'oiseau depuis le centre des communes, en km.",
+    params(
+        ("territoire" = String, Path, description = "`france`, `reg:75`, `dep:33`, `epci:SIREN` ou `com:CODE_INSEE`"),
+        ("distance" = Option<u32>, Query, description = "Rayon des zones blanches en km : 5, 10 (par défaut), 15, 20 ou 30"),
+    ),
+    responses(
+        (status = 200, description = "Le diagnostic du territoire"),
+        (status = 400, description = "Territoire ou distance mal écrits", body = ErreurApi),
+        (status = 404, description = "Territoire inconnu", body = ErreurApi),
+    )
+)]
+pub async fn diagnostic(
+    State(etat): State<Etat>,
+    Path(t): Path<String>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
+    let perimetre = match maillage_diagnostic::Perimetre::from_str(&t) {
+        Ok(x) => x,
+        Err(e) => return erreur(StatusCode::BAD_REQUEST, e.0),
+    };
+    // The API says when the distance is wrong rather than falling back.
+    let mut rayon = maillage_diagnostic::RAYON_DEFAUT_KM;
+    for (k, v) in form_urlencoded::parse(q.unwrap_or_default().as_bytes()) {
+        if k == "distance" {
+            match v.trim().parse::<u32>() {
+                Ok(r) if maillage_diagnostic::RAYONS_KM.contains(&r) => rayon = r,
+                _ => {
+                    return erreur(
+                        StatusCode::BAD_REQUEST,
+                        format!("distance « {v} » invalide : 5, 10, 15, 20 ou 30"),
+                    )
+                }
+            }
+        }
+    }
+    match crate::pages::diagnostic::calculer(&etat, &perimetre, rayon) {
+        Some(d) => Json(d).into_response(),
+        None => erreur(
+            StatusCode::NOT_FOUND,
+            format!("territoire « {perimetre} » inconnu"),
+        ),
+    }
+}

@@ -17,7 +17,7 @@
 pub mod activites;
 pub mod beneficiaires;
 pub mod export_activites;
-mod fichier_csv;
+pub(crate) mod fichier_csv;
 pub mod jetons_api;
 pub mod pilotage;
 pub mod statistiques;

@@ -2,6 +2,7 @@
 
 pub mod accueil;
 pub mod comptes;
+pub mod diagnostic;
 pub mod embed;
 pub mod lieu;
 pub mod orientation;
