@@ -318,12 +318,17 @@ mod tests {
         let mut par_structure: std::collections::HashMap<&str, Vec<&MediateurSynthetique>> =
             std::collections::HashMap::new();
         for m in &p.mediateurs {
-            par_structure.entry(m.structure.as_str()).or_default().push(m);
+            par_structure
+                .entry(m.structure.as_str())
+                .or_default()
+                .push(m);
         }
         assert_eq!(par_structure.len(), 250);
         let mut lieux = std::collections::HashSet::new();
         for membres in par_structure.values() {
-            assert!(membres.iter().all(|m| m.departement == membres[0].departement));
+            assert!(membres
+                .iter()
+                .all(|m| m.departement == membres[0].departement));
             lieux.extend(membres.iter().flat_map(|m| m.lieux.iter()));
         }
         // Up to four places per structure, shared by its mediators.
