@@ -177,7 +177,7 @@ pub fn barres_verticales(id: &str, titre: &str, description: &str, barres: &[Bar
 
 /// At most `n` characters, with an ellipsis when cut (the table beside the
 /// chart has the whole label).
-fn raccourcir(texte: &str, n: usize) -> String {
+pub(crate) fn raccourcir(texte: &str, n: usize) -> String {
     if texte.chars().count() <= n {
         texte.to_string()
     } else {

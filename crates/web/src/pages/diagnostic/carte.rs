@@ -5,7 +5,7 @@
 //! and a legend inside; the page puts the full data table beside it, so
 //! nothing relies on colour alone.
 
-use crate::graphiques::echapper;
+use crate::graphiques::{echapper, raccourcir};
 use maillage_diagnostic::{Carte, EchelonCarte, UniteCarte};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -334,16 +334,6 @@ pub fn svg(
     }
     s.push_str("</svg>");
     s
-}
-
-fn raccourcir(texte: &str, n: usize) -> String {
-    if texte.chars().count() <= n {
-        texte.to_string()
-    } else {
-        let mut s: String = texte.chars().take(n.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 #[cfg(test)]
