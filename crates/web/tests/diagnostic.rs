@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use maillage_lieux::enums::{Dispositif, Service, Typologie};
 use maillage_lieux::{Ensemble, Lieu};
-use maillage_store::{PublishedLieu, Store};
+use maillage_store::Store;
 use maillage_territoires::{Referentiel, Territoire};
 use maillage_web::{routeur, Etat};
 use serde_json::Value;
@@ -73,7 +73,7 @@ fn lieux() -> Vec<Fixture> {
 
 async fn publier(etat: &Etat) {
     let date = NaiveDate::from_ymd_opt(2025, 1, 2).expect("date");
-    let publies: Vec<PublishedLieu> = lieux()
+    let lieux = lieux()
         .into_iter()
         .map(|(id, commune, cp, insee, la, lo, services)| {
             let mut l = Lieu::minimal(
@@ -92,18 +92,10 @@ async fn publier(etat: &Etat) {
                 l.typologie = Typologie::Bib.into();
                 l.dispositif_programmes_nationaux = Dispositif::FranceServices.into();
             }
-            PublishedLieu {
-                group_id: l.id.to_string(),
-                lieu: l,
-                members: Vec::new(),
-            }
+            l
         })
         .collect();
-    etat.store()
-        .replace_registry(&publies)
-        .await
-        .expect("registry");
-    assert!(etat.rafraichir().await.expect("reload"));
+    publier_registre(etat, lieux).await;
 }
 
 /// Haversine, written again here rather than borrowed from the crates.

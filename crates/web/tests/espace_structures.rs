@@ -13,7 +13,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use maillage_comptes::{Attribution, LienEquipe};
 use maillage_lieux::Lieu;
-use maillage_store::{PublishedLieu, Store};
+use maillage_store::Store;
 use maillage_web::espace::structures::{employeur_actuel, lieux_d_activite};
 use maillage_web::Etat;
 
@@ -43,19 +43,7 @@ async fn publier_lieux(etat: &Etat) {
             date,
         ),
     ];
-    let publies: Vec<PublishedLieu> = lieux
-        .into_iter()
-        .map(|lieu| PublishedLieu {
-            group_id: lieu.id.to_string(),
-            lieu,
-            members: Vec::new(),
-        })
-        .collect();
-    etat.store()
-        .replace_registry(&publies)
-        .await
-        .expect("registry");
-    assert!(etat.rafraichir().await.expect("reload"));
+    publier_registre(etat, lieux.into()).await;
 }
 
 async fn post_inter_sites(app: &Router, uri: &str, corps: &str, cookie: &str) -> Reponse {

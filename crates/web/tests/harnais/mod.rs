@@ -10,7 +10,8 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use maillage_comptes::Attribution;
-use maillage_store::{NouvelUtilisateur, Store};
+use maillage_lieux::Lieu;
+use maillage_store::{NouvelUtilisateur, PublishedLieu, Store};
 use maillage_web::{routeur, Config, Etat};
 use serde_json::Value;
 use sqlx::{Connection, Executor};
@@ -267,3 +268,21 @@ macro_rules! sur_les_deux_bases {
 }
 #[allow(unused_imports)]
 pub(crate) use sur_les_deux_bases;
+
+/// Publishes `lieux` as the registry (each its own group) and reloads the
+/// app's catalogue.
+pub async fn publier_registre(etat: &Etat, lieux: Vec<Lieu>) {
+    let publies: Vec<PublishedLieu> = lieux
+        .into_iter()
+        .map(|lieu| PublishedLieu {
+            group_id: lieu.id.to_string(),
+            lieu,
+            members: Vec::new(),
+        })
+        .collect();
+    etat.store()
+        .replace_registry(&publies)
+        .await
+        .expect("registry");
+    assert!(etat.rafraichir().await.expect("reload"));
+}
