@@ -637,7 +637,24 @@ macro_rules! operations_agregats {
                 signe: i64,
                 operation: &'static str,
             ) -> Result<(), $crate::StoreError> {
+                // Every write runs these statements: spelled out once.
+                static REQUETES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+                for sql in REQUETES.get_or_init(Self::sql_ajuster_agregats) {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .bind(signe)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err($crate::commun::erreur_db(operation))?;
+                }
+                Ok(())
+            }
+
+            /// The statements of [`Self::ajuster_agregats`] (`$1` the
+            /// record's id, `$2` the sign).
+            fn sql_ajuster_agregats() -> Vec<String> {
                 use $crate::agregats::Dialecte;
+                let mut requetes = Vec::new();
                 let colonnes = $crate::agregats::colonnes_agregees();
                 let noms: Vec<&str> = colonnes.iter().map(|(n, _)| n.as_str()).collect();
                 let valeurs: Vec<String> = colonnes
@@ -662,12 +679,7 @@ macro_rules! operations_agregats {
                         valeurs.join(", "),
                         maj.join(", ")
                     );
-                    sqlx::query(&sql)
-                        .bind(id)
-                        .bind(signe)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err($crate::commun::erreur_db(operation))?;
+                    requetes.push(sql);
                 }
                 let annee = <$d>::annee("date");
                 let (noms_mois, valeurs_mois) = $crate::agregats::colonnes_mois_classement(
@@ -694,14 +706,9 @@ macro_rules! operations_agregats {
                         valeurs_mois.join(", "),
                         maj_mois.join(", ")
                     );
-                    sqlx::query(&sql)
-                        .bind(id)
-                        .bind(signe)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err($crate::commun::erreur_db(operation))?;
+                    requetes.push(sql);
                 }
-                Ok(())
+                requetes
             }
 
             /// Sets the day of the live record `id` in its mediator's
